@@ -1,0 +1,943 @@
+//! The query client state machine. It reads no clock and touches no socket: the caller feeds
+//! it bytes, commands and the current time, and drains bytes to write, outputs, and the next
+//! deadline.
+//!
+//! | phase    | on line                                   | on EOF / fatal       | `send`     | `close`              |
+//! |----------|-------------------------------------------|----------------------|------------|----------------------|
+//! | Greeting | banner, welcome, (`selected`) → Open       | → Closed             | queued     | → Closed             |
+//! | Open     | data / `error` → response; `notify` → event | → Closed             | sent/paced | queue `quit` → Closing |
+//! | Closing  | as Open; `quit`'s response → Closed        | → Closed             | refused    | no-op                |
+//! | Closed   | ignored                                   | ignored              | refused    | no-op                |
+//!
+//! Commands are pipelined: each waits in a FIFO queue until the flood pacer allows it, then is
+//! in flight until its `error` line. Responses are matched to commands in order; events are
+//! delivered wherever they arrive.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use crate::command::{Command, CommandSet};
+use crate::error::{ParseError, ProtocolError, QueryError, RequestError, SendError};
+use crate::framing::{Frame, LineFramer, DEFAULT_MAX_LINE};
+use crate::pacing::{FloodLimit, Pacer};
+use crate::parse::{classify, Event, Items, LineKind, Response, Status};
+
+/// Which query interface the peer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// A server's ServerQuery (port 10011 raw, 10022 SSH).
+    ServerQuery,
+    /// A client's ClientQuery plugin (port 25639).
+    ClientQuery,
+}
+
+impl Mode {
+    /// The command set of this interface.
+    pub fn command_set(self) -> CommandSet {
+        match self {
+            Mode::ServerQuery => CommandSet::ServerQuery,
+            Mode::ClientQuery => CommandSet::ClientQuery,
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.command_set().fmt(f)
+    }
+}
+
+/// Settings of a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// let config = ts3q::Config::server_query()
+///     .response_timeout(Some(Duration::from_secs(5)))
+///     .keepalive(Some(Duration::from_secs(120)))
+///     .flood_limit(None); // allow-listed host: no pacing
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    mode: Mode,
+    response_timeout: Option<Duration>,
+    greeting_timeout: Option<Duration>,
+    keepalive: Option<Duration>,
+    keepalive_command: Option<Bytes>,
+    flood: Option<FloodLimit>,
+    flood_retries: u32,
+    max_line: usize,
+    dedup_events: bool,
+}
+
+impl Config {
+    /// Defaults for `mode`: 30 s response timeout, 10 s greeting timeout, keepalive after 60 s
+    /// idle, pacing at the server's default flood limit, 3 retries on error 524, 16 MiB lines.
+    pub fn new(mode: Mode) -> Config {
+        Config {
+            mode,
+            response_timeout: Some(Duration::from_secs(30)),
+            greeting_timeout: Some(Duration::from_secs(10)),
+            keepalive: Some(Duration::from_secs(60)),
+            keepalive_command: None,
+            flood: Some(FloodLimit::default()),
+            flood_retries: 3,
+            max_line: DEFAULT_MAX_LINE,
+            dedup_events: false,
+        }
+    }
+
+    /// [`Config::new`] for ServerQuery.
+    pub fn server_query() -> Config {
+        Config::new(Mode::ServerQuery)
+    }
+
+    /// [`Config::new`] for ClientQuery.
+    pub fn client_query() -> Config {
+        Config::new(Mode::ClientQuery)
+    }
+
+    /// Default time a command may wait for its response (`None`: forever).
+    pub fn response_timeout(mut self, t: Option<Duration>) -> Config {
+        self.response_timeout = t;
+        self
+    }
+
+    /// Time allowed for the greeting (`None`: forever).
+    pub fn greeting_timeout(mut self, t: Option<Duration>) -> Config {
+        self.greeting_timeout = t;
+        self
+    }
+
+    /// Send a keepalive command after this long without sending anything (`None`: never).
+    pub fn keepalive(mut self, interval: Option<Duration>) -> Config {
+        self.keepalive = interval;
+        self
+    }
+
+    /// The keepalive command (default `version` for ServerQuery, `currentschandlerid` for
+    /// ClientQuery, which has no `version`). Its response is never delivered.
+    pub fn keepalive_command(mut self, cmd: Command) -> Result<Config, crate::CommandError> {
+        self.keepalive_command = Some(cmd.into_bytes(self.mode.command_set())?);
+        Ok(self)
+    }
+
+    /// Flood pacing (`None` for hosts on the server's allow list).
+    pub fn flood_limit(mut self, limit: Option<FloodLimit>) -> Config {
+        self.flood = limit;
+        self
+    }
+
+    /// How often a command refused with 524 (flooding) is resent before the 524 is delivered.
+    pub fn flood_retries(mut self, n: u32) -> Config {
+        self.flood_retries = n;
+        self
+    }
+
+    /// Longest accepted line, and longest accepted response (all data lines together).
+    pub fn max_line(mut self, bytes: usize) -> Config {
+        self.max_line = bytes.clamp(1, u32::MAX as usize - 1);
+        self
+    }
+
+    /// Drop a client enter/leave/move event identical to the one just before it: the server
+    /// sends those twice to a connection registered for both `server` and `channel` events.
+    pub fn dedup_events(mut self, on: bool) -> Config {
+        self.dedup_events = on;
+        self
+    }
+
+    /// The interface this configuration expects.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    fn keepalive_bytes(&self) -> Bytes {
+        self.keepalive_command.clone().unwrap_or_else(|| match self.mode {
+            Mode::ServerQuery => Bytes::from_static(b"version\n"),
+            Mode::ClientQuery => Bytes::from_static(b"currentschandlerid\n"),
+        })
+    }
+}
+
+/// Identifies a submitted command; its result is delivered with the same id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+/// The greeting the peer sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Greeting {
+    /// Which interface it is.
+    pub mode: Mode,
+    /// The welcome line.
+    pub welcome: Bytes,
+    /// ClientQuery: the server connection handler selected on connect (`selected schandlerid=N`).
+    pub schandlerid: Option<u64>,
+}
+
+/// Why the machine closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// [`Client::close`] completed (`quit` answered, or the peer hung up after it).
+    Quit,
+    /// [`Client::close`] before the greeting completed.
+    Local,
+    /// The peer closed the connection.
+    Eof,
+    /// The keepalive command got no response in time: the connection is dead.
+    KeepaliveTimeout,
+    /// A fatal protocol error (not a query interface, refused, no greeting).
+    Protocol(ProtocolError),
+}
+
+/// What the machine delivers, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Output {
+    /// The greeting completed; commands flow from now on.
+    Greeting(Greeting),
+    /// The result of a command: its response (whatever its error id) or why there is none.
+    Response {
+        /// The command's id from [`Client::send`].
+        id: RequestId,
+        /// The response, or a timeout, parse error or closed connection.
+        result: Result<Response, RequestError>,
+    },
+    /// An event (`notify...`).
+    Event(Event),
+    /// A problem with the connection that belongs to no command; the machine goes on.
+    Warning(ProtocolError),
+    /// The machine closed; every pending command has been answered. Close the transport.
+    Closed(CloseReason),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    User(RequestId),
+    Keepalive,
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Greeting(GreetingStage),
+    Open,
+    Closing,
+    Closed,
+}
+
+/// Public view of the machine's phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Waiting for the greeting.
+    Greeting,
+    /// Commands flow.
+    Open,
+    /// `quit` queued or sent.
+    Closing,
+    /// Done.
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GreetingStage {
+    /// Before `TS3` / `TS3 Client`; counts junk lines.
+    Banner { junk: u32 },
+    /// ServerQuery: the welcome line is next.
+    ServerWelcome,
+    /// ClientQuery: welcome and auth hint until `selected schandlerid=N`.
+    ClientLines { seen: u32 },
+}
+
+/// Junk lines tolerated before the banner, and greeting bytes before giving up.
+const MAX_JUNK_LINES: u32 = 8;
+const MAX_GREETING_BYTES: usize = 8192;
+const MAX_CLIENT_GREETING_LINES: u32 = 4;
+
+struct Pending {
+    origin: Origin,
+    bytes: Bytes,
+    timeout: Option<Duration>,
+    retries: u32,
+}
+
+struct InFlight {
+    origin: Origin,
+    bytes: Bytes,
+    timeout: Option<Duration>,
+    retries: u32,
+    seq: u64,
+    timed_out: bool,
+}
+
+/// Data lines of the response in flight: one line stays zero-copy, several are joined by `|`
+/// (their items are one list).
+#[derive(Default)]
+enum Data {
+    #[default]
+    Empty,
+    One(Bytes),
+    Joined(BytesMut),
+}
+
+impl Data {
+    fn len(&self) -> usize {
+        match self {
+            Data::Empty => 0,
+            Data::One(b) => b.len(),
+            Data::Joined(b) => b.len(),
+        }
+    }
+
+    fn push(&mut self, line: Bytes) {
+        *self = match std::mem::take(self) {
+            Data::Empty => Data::One(line),
+            Data::One(first) => {
+                let mut joined = BytesMut::with_capacity(first.len() + 1 + line.len());
+                joined.extend_from_slice(&first);
+                joined.put_u8(b'|');
+                joined.extend_from_slice(&line);
+                Data::Joined(joined)
+            }
+            Data::Joined(mut joined) => {
+                joined.put_u8(b'|');
+                joined.extend_from_slice(&line);
+                Data::Joined(joined)
+            }
+        }
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Data::Empty => Bytes::new(),
+            Data::One(b) => b,
+            Data::Joined(b) => b.freeze(),
+        }
+    }
+}
+
+/// The sans-IO query client.
+///
+/// ```
+/// use std::time::Instant;
+/// use ts3q::{Client, Command, Config, Output};
+///
+/// let now = Instant::now();
+/// let mut client = Client::new(Config::server_query(), now);
+/// let id = client.send(Command::new("whoami"), now).unwrap();
+///
+/// // Bytes read from the socket, in any chunking:
+/// client.handle_input(b"TS3\n\rWelcome to the TeamSpeak 3 ServerQuery interface.\n\r", now);
+/// // Bytes to write to the socket:
+/// assert_eq!(client.poll_transmit().unwrap(), "whoami\n");
+/// client.handle_input(b"client_id=5 client_nickname=serveradmin\n\rerror id=0 msg=ok\n\r", now);
+///
+/// assert!(matches!(client.poll_output(), Some(Output::Greeting(_))));
+/// match client.poll_output() {
+///     Some(Output::Response { id: got, result: Ok(resp) }) => {
+///         assert_eq!(got, id);
+///         assert_eq!(resp.first().unwrap().parse::<u32>("client_id"), Ok(5));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// // Sleep until this, then call handle_timeout (keepalive, timeouts, pacing):
+/// assert!(client.poll_timeout().is_some());
+/// ```
+pub struct Client {
+    config: Config,
+    phase: Phase,
+    framer: LineFramer,
+    next_id: u64,
+    next_seq: u64,
+    queue: VecDeque<Pending>,
+    in_flight: VecDeque<InFlight>,
+    head_data: Data,
+    head_failure: Option<ParseError>,
+    transmit: VecDeque<Bytes>,
+    outputs: VecDeque<Output>,
+    pacer: Pacer,
+    flood_wait_until: Option<Instant>,
+    last_send: Instant,
+    greeting_deadline: Option<Instant>,
+    greeting_bytes: usize,
+    greeting_welcome: Option<Bytes>,
+    greeting: Option<Greeting>,
+    deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
+    last_event: Option<Bytes>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("mode", &self.config.mode)
+            .field("state", &self.state())
+            .field("queued", &self.queue.len())
+            .field("in_flight", &self.in_flight.len())
+            .field("outputs", &self.outputs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A machine waiting for the greeting of a freshly opened connection.
+    pub fn new(config: Config, now: Instant) -> Client {
+        Client {
+            framer: LineFramer::new(config.max_line),
+            pacer: Pacer::new(config.flood),
+            greeting_deadline: config.greeting_timeout.map(|t| now + t),
+            config,
+            phase: Phase::Greeting(GreetingStage::Banner { junk: 0 }),
+            next_id: 0,
+            next_seq: 0,
+            queue: VecDeque::new(),
+            in_flight: VecDeque::new(),
+            head_data: Data::Empty,
+            head_failure: None,
+            transmit: VecDeque::new(),
+            outputs: VecDeque::new(),
+            flood_wait_until: None,
+            last_send: now,
+            greeting_bytes: 0,
+            greeting_welcome: None,
+            greeting: None,
+            deadlines: BinaryHeap::new(),
+            last_event: None,
+        }
+    }
+
+    /// A machine for a connection whose greeting was already consumed (or never sent).
+    pub fn new_open(config: Config, now: Instant) -> Client {
+        let mut c = Client::new(config, now);
+        c.phase = Phase::Open;
+        c.greeting_deadline = None;
+        c
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /// Queues a command with the configured response timeout.
+    pub fn send(&mut self, cmd: Command, now: Instant) -> Result<RequestId, SendError> {
+        self.send_with_timeout(cmd, self.config.response_timeout, now)
+    }
+
+    /// Queues a command with its own response timeout (`None`: wait forever).
+    pub fn send_with_timeout(
+        &mut self,
+        cmd: Command,
+        timeout: Option<Duration>,
+        now: Instant,
+    ) -> Result<RequestId, SendError> {
+        if matches!(self.phase, Phase::Closing | Phase::Closed) {
+            return Err(SendError::Closed);
+        }
+        let bytes = cmd.into_bytes(self.config.mode.command_set())?;
+        let id = RequestId(self.next_id);
+        self.next_id += 1;
+        self.queue.push_back(Pending {
+            origin: Origin::User(id),
+            bytes,
+            timeout,
+            retries: 0,
+        });
+        self.release(now);
+        Ok(id)
+    }
+
+    /// Starts a graceful close: commands already queued are sent, then `quit`. No command is
+    /// accepted after this. Ends with [`Output::Closed`].
+    pub fn close(&mut self, now: Instant) {
+        match self.phase {
+            Phase::Greeting(_) => self.shut(CloseReason::Local),
+            Phase::Open => {
+                self.phase = Phase::Closing;
+                self.queue.push_back(Pending {
+                    origin: Origin::Quit,
+                    bytes: Bytes::from_static(b"quit\n"),
+                    timeout: self.config.response_timeout,
+                    retries: 0,
+                });
+                self.release(now);
+            }
+            Phase::Closing | Phase::Closed => {}
+        }
+    }
+
+    /// Feeds bytes read from the transport.
+    pub fn handle_input(&mut self, data: &[u8], now: Instant) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        self.framer.push(data);
+        while let Some(frame) = self.framer.next_frame() {
+            self.on_frame(frame, now);
+            if self.phase == Phase::Closed {
+                return;
+            }
+        }
+        if matches!(self.phase, Phase::Greeting(_))
+            && self.greeting_bytes + self.framer.buffered() > MAX_GREETING_BYTES
+        {
+            return self.shut(CloseReason::Protocol(ProtocolError::NotTs3Query));
+        }
+        self.release(now);
+        self.prune_deadlines();
+    }
+
+    /// The transport reached end of input (the peer closed).
+    pub fn handle_eof(&mut self, _now: Instant) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        if let Some(partial) = self.framer.take_partial() {
+            self.outputs
+                .push_back(Output::Warning(ProtocolError::TruncatedLine { len: partial.len() }));
+        }
+        let reason = match self.phase {
+            Phase::Closing => CloseReason::Quit,
+            _ => CloseReason::Eof,
+        };
+        self.shut(reason);
+    }
+
+    /// Time passed: fires response timeouts, the keepalive, the greeting timeout, and releases
+    /// commands the flood pacer held back. A call before any deadline does nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        if let (Phase::Greeting(_), Some(deadline)) = (self.phase, self.greeting_deadline) {
+            if now >= deadline {
+                let t = self.config.greeting_timeout.unwrap_or_default();
+                return self.shut(CloseReason::Protocol(ProtocolError::GreetingTimeout(t)));
+            }
+        }
+        while let Some(&Reverse((deadline, seq))) = self.deadlines.peek() {
+            if deadline > now {
+                break;
+            }
+            self.deadlines.pop();
+            let Some(entry) = self.in_flight_mut(seq) else { continue };
+            if entry.timed_out {
+                continue;
+            }
+            entry.timed_out = true;
+            let (origin, timeout) = (entry.origin, entry.timeout.unwrap_or_default());
+            match origin {
+                Origin::User(id) => self.outputs.push_back(Output::Response {
+                    id,
+                    result: Err(RequestError::Timeout(timeout)),
+                }),
+                Origin::Keepalive => return self.shut(CloseReason::KeepaliveTimeout),
+                Origin::Quit => return self.shut(CloseReason::Quit),
+            }
+        }
+        if let Some(at) = self.keepalive_due() {
+            if now >= at {
+                self.queue.push_back(Pending {
+                    origin: Origin::Keepalive,
+                    bytes: self.config.keepalive_bytes(),
+                    timeout: self.config.response_timeout,
+                    retries: 0,
+                });
+            }
+        }
+        self.release(now);
+        self.prune_deadlines();
+    }
+
+    // --------------------------------------------------------------- outputs
+
+    /// Bytes to write to the transport (all pending commands, coalesced).
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        match self.transmit.len() {
+            0 => None,
+            1 => self.transmit.pop_front(),
+            _ => {
+                let len = self.transmit.iter().map(Bytes::len).sum();
+                let mut out = BytesMut::with_capacity(len);
+                for b in self.transmit.drain(..) {
+                    out.extend_from_slice(&b);
+                }
+                Some(out.freeze())
+            }
+        }
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let mut next: Option<Instant> = None;
+        let mut consider = |t: Option<Instant>| {
+            if let Some(t) = t {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        };
+        match self.phase {
+            Phase::Closed => return None,
+            Phase::Greeting(_) => consider(self.greeting_deadline),
+            Phase::Open | Phase::Closing => {
+                consider(self.deadlines.peek().map(|Reverse((t, _))| *t));
+                consider(self.keepalive_due());
+                if !self.queue.is_empty() {
+                    let slot = self.pacer.next_slot();
+                    consider(match (slot, self.flood_wait_until) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    });
+                }
+            }
+        }
+        next
+    }
+
+    /// The next output: greeting, responses, events, warnings, and finally `Closed`.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    // ------------------------------------------------------------- accessors
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The phase.
+    pub fn state(&self) -> State {
+        match self.phase {
+            Phase::Greeting(_) => State::Greeting,
+            Phase::Open => State::Open,
+            Phase::Closing => State::Closing,
+            Phase::Closed => State::Closed,
+        }
+    }
+
+    /// Whether the machine is closed.
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    /// The greeting, once received.
+    pub fn greeting(&self) -> Option<&Greeting> {
+        self.greeting.as_ref()
+    }
+
+    /// ClientQuery: the handler selected in the greeting.
+    pub fn schandlerid(&self) -> Option<u64> {
+        self.greeting.as_ref().and_then(|g| g.schandlerid)
+    }
+
+    /// Commands waiting to be sent (pacing, greeting, flood wait).
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Commands sent and waiting for their response (timed-out ones included until their late
+    /// response arrives).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    // ------------------------------------------------------------- internals
+
+    fn keepalive_due(&self) -> Option<Instant> {
+        match (self.phase, self.config.keepalive) {
+            (Phase::Open, Some(interval)) if self.queue.is_empty() => Some(self.last_send + interval),
+            _ => None,
+        }
+    }
+
+    fn in_flight_mut(&mut self, seq: u64) -> Option<&mut InFlight> {
+        let front = self.in_flight.front()?.seq;
+        let idx = usize::try_from(seq.checked_sub(front)?).ok()?;
+        self.in_flight.get_mut(idx).filter(|e| e.seq == seq)
+    }
+
+    /// Drops heap entries of commands already answered or timed out, so `poll_timeout` is exact.
+    fn prune_deadlines(&mut self) {
+        while let Some(&Reverse((_, seq))) = self.deadlines.peek() {
+            match self.in_flight_mut(seq) {
+                Some(e) if !e.timed_out => break,
+                _ => {
+                    self.deadlines.pop();
+                }
+            }
+        }
+    }
+
+    /// Moves queued commands to the transmit buffer as far as greeting, flood wait and pacing
+    /// allow.
+    fn release(&mut self, now: Instant) {
+        if !matches!(self.phase, Phase::Open | Phase::Closing) {
+            return;
+        }
+        if self.flood_wait_until.is_some_and(|t| now >= t) {
+            self.flood_wait_until = None;
+        }
+        while !self.queue.is_empty() {
+            if self.flood_wait_until.is_some() || self.pacer.next_slot().is_some_and(|t| now < t) {
+                break;
+            }
+            let Some(p) = self.queue.pop_front() else { break };
+            self.pacer.record(now);
+            self.last_send = now;
+            self.transmit.push_back(p.bytes.clone());
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            if let Some(t) = p.timeout {
+                self.deadlines.push(Reverse((now + t, seq)));
+            }
+            self.in_flight.push_back(InFlight {
+                origin: p.origin,
+                bytes: p.bytes,
+                timeout: p.timeout,
+                retries: p.retries,
+                seq,
+                timed_out: false,
+            });
+        }
+    }
+
+    fn on_frame(&mut self, frame: Frame, now: Instant) {
+        match frame {
+            Frame::Line(line) => self.on_line(line, now),
+            Frame::TooLong { len, prefix } => {
+                let max = self.framer.max_line();
+                match self.phase {
+                    Phase::Greeting(_) => self.shut(CloseReason::Protocol(ProtocolError::NotTs3Query)),
+                    Phase::Closed => {}
+                    Phase::Open | Phase::Closing => match classify(&prefix) {
+                        LineKind::Event => self
+                            .outputs
+                            .push_back(Output::Warning(ProtocolError::EventTooLong { len, max })),
+                        LineKind::Status => {
+                            self.complete_head(Err(ParseError::LineTooLong { len, max }), now)
+                        }
+                        LineKind::Data | LineKind::Blank => {
+                            self.fail_head_data(ParseError::LineTooLong { len, max }, len)
+                        }
+                    },
+                }
+            }
+        }
+    }
+
+    fn on_line(&mut self, line: Bytes, now: Instant) {
+        match self.phase {
+            Phase::Closed => {}
+            Phase::Greeting(stage) => self.on_greeting_line(stage, line, now),
+            Phase::Open | Phase::Closing => match classify(&line) {
+                LineKind::Blank => {}
+                LineKind::Event => self.on_event(line),
+                LineKind::Status => self.complete_head(Status::parse(line), now),
+                LineKind::Data => self.on_data(line),
+            },
+        }
+    }
+
+    fn on_event(&mut self, line: Bytes) {
+        if self.config.dedup_events {
+            let repeat = self.last_event.as_ref() == Some(&line)
+                && [&b"notifycliententerview "[..], b"notifyclientleftview ", b"notifyclientmoved "]
+                    .iter()
+                    .any(|p| line.starts_with(p));
+            self.last_event = Some(line.clone());
+            if repeat {
+                return;
+            }
+        }
+        match Event::parse(line) {
+            Ok(ev) => self.outputs.push_back(Output::Event(ev)),
+            // Only an impossible size fails; report it rather than drop it silently.
+            Err(ParseError::TooLarge { len }) | Err(ParseError::LineTooLong { len, .. }) => {
+                let max = self.framer.max_line();
+                self.outputs
+                    .push_back(Output::Warning(ProtocolError::EventTooLong { len, max }))
+            }
+            Err(_) => {}
+        }
+    }
+
+    fn on_data(&mut self, line: Bytes) {
+        let Some(head) = self.in_flight.front() else {
+            let len = line.len();
+            return self
+                .outputs
+                .push_back(Output::Warning(ProtocolError::UnsolicitedData { len }));
+        };
+        if head.timed_out || self.head_failure.is_some() {
+            return;
+        }
+        let total = self.head_data.len() + 1 + line.len();
+        if total > self.framer.max_line() {
+            let max = self.framer.max_line();
+            return self.fail_head_data(ParseError::LineTooLong { len: total, max }, total);
+        }
+        self.head_data.push(line);
+    }
+
+    /// A data line of the head's response was lost: the head's result becomes `error`.
+    fn fail_head_data(&mut self, error: ParseError, len: usize) {
+        if self.in_flight.is_empty() {
+            return self
+                .outputs
+                .push_back(Output::Warning(ProtocolError::UnsolicitedData { len }));
+        }
+        self.head_data = Data::Empty;
+        self.head_failure.get_or_insert(error);
+    }
+
+    /// The head's `error` line arrived (or could not be read): its command is done.
+    fn complete_head(&mut self, status: Result<Status, ParseError>, now: Instant) {
+        let Some(head) = self.in_flight.pop_front() else {
+            let id = status.as_ref().ok().map(Status::id);
+            return self
+                .outputs
+                .push_back(Output::Warning(ProtocolError::UnsolicitedStatus { id }));
+        };
+        let data = std::mem::take(&mut self.head_data);
+        let failure = self.head_failure.take();
+        if head.timed_out {
+            return; // the late response of a command already answered with Timeout
+        }
+        let result = match status {
+            Err(e) => Err(RequestError::Parse(e)),
+            Ok(status) if status.is_flooding() => {
+                if head.origin != Origin::Keepalive && head.retries < self.config.flood_retries {
+                    return self.retry_after_flood(head, &status, now);
+                }
+                self.respond(failure, data, status)
+            }
+            Ok(status) => self.respond(failure, data, status),
+        };
+        match head.origin {
+            Origin::User(id) => self.outputs.push_back(Output::Response { id, result }),
+            Origin::Keepalive => {}
+            Origin::Quit => self.shut(CloseReason::Quit),
+        }
+    }
+
+    fn respond(&self, failure: Option<ParseError>, data: Data, status: Status) -> Result<Response, RequestError> {
+        if let Some(e) = failure {
+            return Err(RequestError::Parse(e));
+        }
+        let items = Items::parse(data.into_bytes())?;
+        Ok(Response::from_parts(items, status))
+    }
+
+    /// Error 524: hold every queued command for the time the server asks, and resend this one
+    /// first (after earlier retries, so order is kept).
+    fn retry_after_flood(&mut self, head: InFlight, status: &Status, now: Instant) {
+        let wait = Duration::from_secs(status.flood_wait_secs().unwrap_or(1).clamp(1, 600));
+        let until = now + wait;
+        self.flood_wait_until = Some(self.flood_wait_until.map_or(until, |t| t.max(until)));
+        let at = self.queue.iter().take_while(|p| p.retries > 0).count();
+        self.queue.insert(
+            at,
+            Pending {
+                origin: head.origin,
+                bytes: head.bytes,
+                timeout: head.timeout,
+                retries: head.retries + 1,
+            },
+        );
+    }
+
+    fn on_greeting_line(&mut self, stage: GreetingStage, line: Bytes, now: Instant) {
+        let text = trim_spaces(&line);
+        if text.is_empty() {
+            return;
+        }
+        self.greeting_bytes += line.len();
+        if classify(text) == LineKind::Status {
+            // e.g. 3329 "you are banned", sent instead of (or right after) the banner.
+            let refusal = match Status::parse(line) {
+                Ok(s) => ProtocolError::Refused(QueryError(s)),
+                Err(_) => ProtocolError::NotTs3Query,
+            };
+            return self.shut(CloseReason::Protocol(refusal));
+        }
+        let mode = self.config.mode;
+        match stage {
+            GreetingStage::Banner { junk } => {
+                let found = match text {
+                    b"TS3" => Some(Mode::ServerQuery),
+                    b"TS3 Client" => Some(Mode::ClientQuery),
+                    _ => None,
+                };
+                self.phase = match found {
+                    Some(found) if found != mode => {
+                        let e = ProtocolError::WrongInterface { expected: mode, found };
+                        return self.shut(CloseReason::Protocol(e));
+                    }
+                    Some(Mode::ServerQuery) => Phase::Greeting(GreetingStage::ServerWelcome),
+                    Some(Mode::ClientQuery) => Phase::Greeting(GreetingStage::ClientLines { seen: 0 }),
+                    None if junk + 1 >= MAX_JUNK_LINES => {
+                        return self.shut(CloseReason::Protocol(ProtocolError::NotTs3Query))
+                    }
+                    None => Phase::Greeting(GreetingStage::Banner { junk: junk + 1 }),
+                };
+            }
+            GreetingStage::ServerWelcome => self.finish_greeting(line, None, now),
+            GreetingStage::ClientLines { seen } => {
+                if let Some(rest) = text.strip_prefix(b"selected ") {
+                    let id = Items::parse(Bytes::copy_from_slice(rest))
+                        .ok()
+                        .and_then(|i| i.first().and_then(|f| f.parse::<u64>("schandlerid").ok()));
+                    let welcome = self.greeting_welcome.take().unwrap_or_default();
+                    return self.finish_greeting(welcome, id, now);
+                }
+                if seen == 0 {
+                    self.greeting_welcome = Some(line);
+                }
+                if seen + 1 >= MAX_CLIENT_GREETING_LINES {
+                    return self.shut(CloseReason::Protocol(ProtocolError::NotTs3Query));
+                }
+                self.phase = Phase::Greeting(GreetingStage::ClientLines { seen: seen + 1 });
+            }
+        }
+    }
+
+    fn finish_greeting(&mut self, welcome: Bytes, schandlerid: Option<u64>, now: Instant) {
+        let greeting = Greeting {
+            mode: self.config.mode,
+            welcome,
+            schandlerid,
+        };
+        self.phase = Phase::Open;
+        self.greeting_deadline = None;
+        self.last_send = now;
+        self.greeting = Some(greeting.clone());
+        self.outputs.push_back(Output::Greeting(greeting));
+    }
+
+    /// Closes for good: every pending command is answered with `ConnectionClosed`.
+    fn shut(&mut self, reason: CloseReason) {
+        self.phase = Phase::Closed;
+        let closed = || Err(RequestError::ConnectionClosed);
+        for e in self.in_flight.drain(..) {
+            if let (Origin::User(id), false) = (e.origin, e.timed_out) {
+                self.outputs.push_back(Output::Response { id, result: closed() });
+            }
+        }
+        for p in self.queue.drain(..) {
+            if let Origin::User(id) = p.origin {
+                self.outputs.push_back(Output::Response { id, result: closed() });
+            }
+        }
+        self.head_data = Data::Empty;
+        self.head_failure = None;
+        self.transmit.clear();
+        self.deadlines.clear();
+        self.outputs.push_back(Output::Closed(reason));
+    }
+}
+
+fn trim_spaces(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| c != b' ').map_or(start, |e| e + 1);
+    &b[start..end]
+}

@@ -1,0 +1,65 @@
+//! # ts3q: a sans-IO TeamSpeak 3 query protocol core
+//!
+//! Everything needed to speak the TeamSpeak 3 ServerQuery and ClientQuery protocols, without
+//! any I/O: the caller reads and writes the socket and passes the current time in; the
+//! [`Client`] state machine turns received bytes into [`Response`]s and [`Event`]s, turns
+//! [`Command`]s into bytes, and says when it next needs to be woken up (keepalive, response
+//! timeouts, flood pacing).
+//!
+//! Layers, one module each:
+//! - [`escape`]: the manual's escape table, borrowing when nothing changes;
+//! - [`framing`]: incremental line splitting (`\n\r`, `\r\n`, `\n`) with a line length limit;
+//! - [`parse`]: zero-copy responses, error lines and events, unescaped on access;
+//! - [`command`]: the command builder, checked against each interface's command set;
+//! - [`codec`]: the server side, parsing a command line back;
+//! - [`client`]: the state machine; [`pacing`]: the flood limit;
+//! - [`definitions`]: the manual's constants as enums; [`error`]: typed errors.
+//!
+//! ```
+//! use std::time::Instant;
+//! use ts3q::{Client, Command, Config, Output};
+//!
+//! let t0 = Instant::now();
+//! let mut client = Client::new(Config::server_query(), t0);
+//! client.handle_input(b"TS3\n\rWelcome to the TeamSpeak 3 ServerQuery interface\n\r", t0);
+//! let id = client.send(Command::new("clientlist").option("uid"), t0).unwrap();
+//! let wire = client.poll_transmit().unwrap();          // write this to the socket
+//! assert_eq!(wire, "clientlist -uid\n");
+//! client.handle_input(b"clid=1 client_nickname=Ben\\s\\pbot\\p|clid=2 client_nickname=Al\n\r", t0);
+//! client.handle_input(b"notifytextmessage targetmode=3 msg=hi\n\rerror id=0 msg=ok\n\r", t0);
+//! while let Some(out) = client.poll_output() {
+//!     match out {
+//!         Output::Response { result: Ok(resp), .. } => {
+//!             let names: Vec<_> = resp.iter().map(|c| c.str("client_nickname").unwrap()).collect();
+//!             assert_eq!(names, ["Ben |bot|", "Al"]);
+//!         }
+//!         Output::Event(ev) => assert_eq!(ev.name(), "notifytextmessage"),
+//!         _ => {}
+//!     }
+//! }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod codec;
+pub mod command;
+mod command_sets;
+pub mod definitions;
+pub mod error;
+pub mod escape;
+pub mod framing;
+pub mod pacing;
+pub mod parse;
+
+pub use client::{Client, CloseReason, Config, Greeting, Mode, Output, RequestId, State};
+pub use codec::{Arg, ParsedCommand, Pipe};
+pub use command::{Command, CommandSet, Disp, ParamValue};
+pub use error::{
+    CodecError, CommandError, FieldError, ParseError, ProtocolError, QueryError, RequestError,
+    SendError,
+};
+pub use escape::{escape, escape_bytes, escape_into, unescape, unescape_bytes, unescape_into};
+pub use pacing::FloodLimit;
+pub use parse::{ids, Event, Item, Items, Response, Status, Value};
+pub use bytes::Bytes;
