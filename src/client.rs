@@ -912,6 +912,8 @@ impl Client {
         self.last_send = now;
         self.greeting = Some(greeting.clone());
         self.outputs.push_back(Output::Greeting(greeting));
+        // Commands submitted during the greeting go out now, before any later line is read.
+        self.release(now);
     }
 
     /// Closes for good: every pending command is answered with `ConnectionClosed`.

@@ -157,6 +157,8 @@ impl ExactSizeIterator for ItemsIter<'_> {}
 /// Builds the field index of `raw[offset..]`. Every space or `|` ends a field; only the first `=`
 /// of a field splits it. Empty fields (doubled spaces) are skipped.
 fn index(raw: &[u8], offset: usize, fields: &mut Vec<Field>, starts: &mut Vec<u32>) {
+    // Most lines are one item (serverinfo, whoami, events): start with room for a typical one.
+    fields.reserve(((raw.len() - offset) / 12 + 1).min(64));
     let mut start = offset;
     let mut eq: Option<usize> = None;
     let push = |fields: &mut Vec<Field>, start: usize, eq: Option<usize>, end: usize| {
@@ -179,6 +181,9 @@ fn index(raw: &[u8], offset: usize, fields: &mut Vec<Field>, starts: &mut Vec<u3
             sep => {
                 push(fields, start, eq, pos);
                 if sep == b'|' {
+                    if starts.is_empty() {
+                        presize(raw.len() - offset, pos + 1 - offset, fields, starts);
+                    }
                     starts.push(fields.len() as u32);
                 }
                 start = pos + 1;
@@ -187,6 +192,16 @@ fn index(raw: &[u8], offset: usize, fields: &mut Vec<Field>, starts: &mut Vec<u3
         }
     }
     push(fields, start, eq, raw.len());
+}
+
+/// At the end of the first item of a list, reserve the index for the whole line: list replies
+/// give every item the same keys, so the first item predicts the rest and the index is
+/// allocated once instead of growing by doubling.
+fn presize(total: usize, first_item: usize, fields: &mut Vec<Field>, starts: &mut Vec<u32>) {
+    let items = total / first_item.max(1) + 1;
+    let items = items + items / 8;
+    starts.reserve(items);
+    fields.reserve((items * fields.len().max(1)).saturating_sub(fields.len()));
 }
 
 /// One item: an ordered list of fields.
