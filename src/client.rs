@@ -138,8 +138,9 @@ impl Config {
     }
 
     /// Longest accepted line, and longest accepted response (all data lines together).
+    /// At least 512 bytes (greeting lines must fit), at most 4 GiB.
     pub fn max_line(mut self, bytes: usize) -> Config {
-        self.max_line = bytes.clamp(1, u32::MAX as usize - 1);
+        self.max_line = bytes.clamp(512, u32::MAX as usize - 1);
         self
     }
 
@@ -156,10 +157,12 @@ impl Config {
     }
 
     fn keepalive_bytes(&self) -> Bytes {
-        self.keepalive_command.clone().unwrap_or_else(|| match self.mode {
-            Mode::ServerQuery => Bytes::from_static(b"version\n"),
-            Mode::ClientQuery => Bytes::from_static(b"currentschandlerid\n"),
-        })
+        self.keepalive_command
+            .clone()
+            .unwrap_or_else(|| match self.mode {
+                Mode::ServerQuery => Bytes::from_static(b"version\n"),
+                Mode::ClientQuery => Bytes::from_static(b"currentschandlerid\n"),
+            })
     }
 }
 
@@ -494,7 +497,9 @@ impl Client {
         }
         if let Some(partial) = self.framer.take_partial() {
             self.outputs
-                .push_back(Output::Warning(ProtocolError::TruncatedLine { len: partial.len() }));
+                .push_back(Output::Warning(ProtocolError::TruncatedLine {
+                    len: partial.len(),
+                }));
         }
         let reason = match self.phase {
             Phase::Closing => CloseReason::Quit,
@@ -520,7 +525,9 @@ impl Client {
                 break;
             }
             self.deadlines.pop();
-            let Some(entry) = self.in_flight_mut(seq) else { continue };
+            let Some(entry) = self.in_flight_mut(seq) else {
+                continue;
+            };
             if entry.timed_out {
                 continue;
             }
@@ -645,7 +652,9 @@ impl Client {
 
     fn keepalive_due(&self) -> Option<Instant> {
         match (self.phase, self.config.keepalive) {
-            (Phase::Open, Some(interval)) if self.queue.is_empty() => Some(self.last_send + interval),
+            (Phase::Open, Some(interval)) if self.queue.is_empty() => {
+                Some(self.last_send + interval)
+            }
             _ => None,
         }
     }
@@ -681,7 +690,9 @@ impl Client {
             if self.flood_wait_until.is_some() || self.pacer.next_slot().is_some_and(|t| now < t) {
                 break;
             }
-            let Some(p) = self.queue.pop_front() else { break };
+            let Some(p) = self.queue.pop_front() else {
+                break;
+            };
             self.pacer.record(now);
             self.last_send = now;
             self.transmit.push_back(p.bytes.clone());
@@ -707,7 +718,9 @@ impl Client {
             Frame::TooLong { len, prefix } => {
                 let max = self.framer.max_line();
                 match self.phase {
-                    Phase::Greeting(_) => self.shut(CloseReason::Protocol(ProtocolError::NotTs3Query)),
+                    Phase::Greeting(_) => {
+                        self.shut(CloseReason::Protocol(ProtocolError::NotTs3Query))
+                    }
                     Phase::Closed => {}
                     Phase::Open | Phase::Closing => match classify(&prefix) {
                         LineKind::Event => self
@@ -741,9 +754,13 @@ impl Client {
     fn on_event(&mut self, line: Bytes) {
         if self.config.dedup_events {
             let repeat = self.last_event.as_ref() == Some(&line)
-                && [&b"notifycliententerview "[..], b"notifyclientleftview ", b"notifyclientmoved "]
-                    .iter()
-                    .any(|p| line.starts_with(p));
+                && [
+                    &b"notifycliententerview "[..],
+                    b"notifyclientleftview ",
+                    b"notifyclientmoved ",
+                ]
+                .iter()
+                .any(|p| line.starts_with(p));
             self.last_event = Some(line.clone());
             if repeat {
                 return;
@@ -820,7 +837,12 @@ impl Client {
         }
     }
 
-    fn respond(&self, failure: Option<ParseError>, data: Data, status: Status) -> Result<Response, RequestError> {
+    fn respond(
+        &self,
+        failure: Option<ParseError>,
+        data: Data,
+        status: Status,
+    ) -> Result<Response, RequestError> {
         if let Some(e) = failure {
             return Err(RequestError::Parse(e));
         }
@@ -870,11 +892,16 @@ impl Client {
                 };
                 self.phase = match found {
                     Some(found) if found != mode => {
-                        let e = ProtocolError::WrongInterface { expected: mode, found };
+                        let e = ProtocolError::WrongInterface {
+                            expected: mode,
+                            found,
+                        };
                         return self.shut(CloseReason::Protocol(e));
                     }
                     Some(Mode::ServerQuery) => Phase::Greeting(GreetingStage::ServerWelcome),
-                    Some(Mode::ClientQuery) => Phase::Greeting(GreetingStage::ClientLines { seen: 0 }),
+                    Some(Mode::ClientQuery) => {
+                        Phase::Greeting(GreetingStage::ClientLines { seen: 0 })
+                    }
                     None if junk + 1 >= MAX_JUNK_LINES => {
                         return self.shut(CloseReason::Protocol(ProtocolError::NotTs3Query))
                     }
@@ -922,12 +949,18 @@ impl Client {
         let closed = || Err(RequestError::ConnectionClosed);
         for e in self.in_flight.drain(..) {
             if let (Origin::User(id), false) = (e.origin, e.timed_out) {
-                self.outputs.push_back(Output::Response { id, result: closed() });
+                self.outputs.push_back(Output::Response {
+                    id,
+                    result: closed(),
+                });
             }
         }
         for p in self.queue.drain(..) {
             if let Origin::User(id) = p.origin {
-                self.outputs.push_back(Output::Response { id, result: closed() });
+                self.outputs.push_back(Output::Response {
+                    id,
+                    result: closed(),
+                });
             }
         }
         self.head_data = Data::Empty;

@@ -37,7 +37,10 @@ impl ParsedCommand {
             end -= 1;
         }
         let line = line.slice(..end);
-        let start = line.iter().take_while(|&&b| b == b' ' || b == b'\r').count();
+        let start = line
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\r')
+            .count();
         if start == line.len() {
             return Err(CodecError::Empty);
         }
@@ -176,7 +179,12 @@ mod tests {
     fn positional_and_options_anywhere() {
         let c = ParsedCommand::parse("  login serveradmin pass\\sword\n\r".into()).unwrap();
         assert_eq!(c.name(), "login");
-        let words: Vec<_> = c.pipe(0).unwrap().words().map(|w| w.to_str_lossy().into_owned()).collect();
+        let words: Vec<_> = c
+            .pipe(0)
+            .unwrap()
+            .words()
+            .map(|w| w.to_str_lossy().into_owned())
+            .collect();
         assert_eq!(words, ["serveradmin", "pass word"]);
         let c = ParsedCommand::parse("use -virtual port=9987 client_nickname=Bot".into()).unwrap();
         assert!(c.has_option("virtual"));
@@ -189,7 +197,10 @@ mod tests {
     fn empty_and_invalid() {
         assert_eq!(ParsedCommand::parse("   ".into()), Err(CodecError::Empty));
         assert_eq!(ParsedCommand::parse("\n".into()), Err(CodecError::Empty));
-        assert_eq!(ParsedCommand::parse("cl|ientlist".into()), Err(CodecError::InvalidName));
+        assert_eq!(
+            ParsedCommand::parse("cl|ientlist".into()),
+            Err(CodecError::InvalidName)
+        );
         let c = ParsedCommand::parse("version".into()).unwrap();
         assert_eq!(c.name(), "version");
         assert!(c.is_empty());
@@ -204,7 +215,9 @@ mod tests {
 
     #[test]
     fn debug_redacts() {
-        let c = ParsedCommand::parse("login client_login_name=a client_login_password=secret".into()).unwrap();
+        let c =
+            ParsedCommand::parse("login client_login_name=a client_login_password=secret".into())
+                .unwrap();
         assert!(!format!("{c:?}").contains("secret"));
     }
 }

@@ -412,22 +412,41 @@ mod tests {
     fn empty_value_and_empty_pipes() {
         let c = Command::new("ftinitdownload").param("cpw", "");
         assert_eq!(compiled(c), "ftinitdownload cpw=\n");
-        let c = Command::new("clientkick").pipe().pipe().param("clid", 1).pipe().pipe().param("clid", 2).pipe();
+        let c = Command::new("clientkick")
+            .pipe()
+            .pipe()
+            .param("clid", 1)
+            .pipe()
+            .pipe()
+            .param("clid", 2)
+            .pipe();
         assert_eq!(compiled(c), "clientkick clid=1|clid=2\n");
     }
 
     #[test]
     fn options_keep_order_and_pipe() {
-        let c = Command::new("clientkick").option("foo").pipe().option("-bar");
+        let c = Command::new("clientkick")
+            .option("foo")
+            .pipe()
+            .option("-bar");
         assert_eq!(compiled(c), "clientkick -foo|-bar\n");
-        let c = Command::new("clientlist").option("uid").param("x", 1).option("away");
+        let c = Command::new("clientlist")
+            .option("uid")
+            .param("x", 1)
+            .option("away");
         assert_eq!(compiled(c), "clientlist -uid x=1 -away\n");
     }
 
     #[test]
     fn invalid_parts_are_typed_errors() {
-        assert!(matches!(Command::new("").compile(SQ), Err(CommandError::InvalidName { .. })));
-        assert!(matches!(Command::new("use sid=1").compile(SQ), Err(CommandError::InvalidName { .. })));
+        assert!(matches!(
+            Command::new("").compile(SQ),
+            Err(CommandError::InvalidName { .. })
+        ));
+        assert!(matches!(
+            Command::new("use sid=1").compile(SQ),
+            Err(CommandError::InvalidName { .. })
+        ));
         assert!(matches!(
             Command::new("use").param("sid 1", 1).compile(SQ),
             Err(CommandError::InvalidKey { .. })
@@ -442,12 +461,20 @@ mod tests {
         ));
         assert!(matches!(
             Command::new("auth").compile(SQ),
-            Err(CommandError::InvalidCommand { set: CommandSet::ServerQuery, .. })
+            Err(CommandError::InvalidCommand {
+                set: CommandSet::ServerQuery,
+                ..
+            })
         ));
-        assert!(Command::new("auth").compile(CommandSet::ClientQuery).is_ok());
+        assert!(Command::new("auth")
+            .compile(CommandSet::ClientQuery)
+            .is_ok());
         // The first error wins and is reported even when later parts are fine.
         let c = Command::new("use").param("a\n", 1).param("b", 2);
-        assert_eq!(c.compile(SQ), Err(CommandError::InvalidKey { key: "a\n".into() }));
+        assert_eq!(
+            c.compile(SQ),
+            Err(CommandError::InvalidKey { key: "a\n".into() })
+        );
     }
 
     #[test]

@@ -68,7 +68,9 @@ pub enum CommandError {
         name: String,
     },
     /// The name is not in the command set of the query interface (see [`crate::CommandSet`]).
-    #[error("unknown {set} command {name:?} (use allow_unknown() for commands newer than this list)")]
+    #[error(
+        "unknown {set} command {name:?} (use allow_unknown() for commands newer than this list)"
+    )]
     InvalidCommand {
         /// The name, as given.
         name: String,

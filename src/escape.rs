@@ -59,7 +59,10 @@ pub(crate) fn find_escapable(s: &[u8]) -> Option<usize> {
         // Branch-free "any" over a fixed-size chunk: vectorised; only on a hit do we locate it.
         let any = chunk.iter().fold(false, |acc, &b| acc | needs_escape(b));
         if any {
-            return chunk.iter().position(|&b| needs_escape(b)).map(|p| offset + p);
+            return chunk
+                .iter()
+                .position(|&b| needs_escape(b))
+                .map(|p| offset + p);
         }
         offset += LANES;
     }
@@ -88,9 +91,10 @@ pub fn escape(value: &str) -> Cow<'_, str> {
             let mut out = Vec::with_capacity(value.len() + value.len() / 8 + 2);
             escape_from(value.as_bytes(), first, &mut out);
             // Escaping replaces ASCII bytes by ASCII bytes, so UTF-8 stays valid.
-            Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| {
-                String::from_utf8_lossy(e.as_bytes()).into_owned()
-            }))
+            Cow::Owned(
+                String::from_utf8(out)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            )
         }
     }
 }

@@ -183,7 +183,10 @@ mod tests {
     fn all_line_endings() {
         let mut f = LineFramer::new(100);
         f.push(b"a\n\rb\r\nc\nd\n\r");
-        assert_eq!(lines(&mut f), vec![line("a"), line("b"), line("c"), line("d")]);
+        assert_eq!(
+            lines(&mut f),
+            vec![line("a"), line("b"), line("c"), line("d")]
+        );
         assert_eq!(f.take_partial(), None);
     }
 
@@ -196,7 +199,10 @@ mod tests {
             f.push(&[*b]);
             out.extend(lines(&mut f));
         }
-        assert_eq!(out, vec![line("TS3"), line("Welcome"), line("error id=0 msg=ok")]);
+        assert_eq!(
+            out,
+            vec![line("TS3"), line("Welcome"), line("error id=0 msg=ok")]
+        );
     }
 
     #[test]
@@ -206,7 +212,10 @@ mod tests {
         assert_eq!(
             lines(&mut f),
             vec![
-                Frame::TooLong { len: 8, prefix: Bytes::from_static(b"abcdefgh") },
+                Frame::TooLong {
+                    len: 8,
+                    prefix: Bytes::from_static(b"abcdefgh")
+                },
                 line("ok")
             ]
         );
@@ -223,7 +232,10 @@ mod tests {
         assert_eq!(
             out,
             vec![
-                Frame::TooLong { len: 12, prefix: Bytes::from_static(b"abcdef") },
+                Frame::TooLong {
+                    len: 12,
+                    prefix: Bytes::from_static(b"abcdef")
+                },
                 line("ab")
             ]
         );

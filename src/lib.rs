@@ -52,6 +52,7 @@ pub mod framing;
 pub mod pacing;
 pub mod parse;
 
+pub use bytes::Bytes;
 pub use client::{Client, CloseReason, Config, Greeting, Mode, Output, RequestId, State};
 pub use codec::{Arg, ParsedCommand, Pipe};
 pub use command::{Command, CommandSet, Disp, ParamValue};
@@ -62,4 +63,3 @@ pub use error::{
 pub use escape::{escape, escape_bytes, escape_into, unescape, unescape_bytes, unescape_into};
 pub use pacing::FloodLimit;
 pub use parse::{ids, Event, Item, Items, Response, Status, Value};
-pub use bytes::Bytes;

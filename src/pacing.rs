@@ -72,7 +72,11 @@ mod tests {
     #[test]
     fn sliding_window() {
         let t0 = Instant::now();
-        let limit = FloodLimit { commands: 3, window: Duration::from_secs(3), margin: Duration::ZERO };
+        let limit = FloodLimit {
+            commands: 3,
+            window: Duration::from_secs(3),
+            margin: Duration::ZERO,
+        };
         let mut p = Pacer::new(Some(limit));
         for i in 0..3 {
             assert_eq!(p.next_slot(), None);
@@ -90,6 +94,13 @@ mod tests {
             p.record(Instant::now());
         }
         assert_eq!(p.next_slot(), None);
-        assert_eq!(Pacer::new(Some(FloodLimit { commands: 0, ..Default::default() })).next_slot(), None);
+        assert_eq!(
+            Pacer::new(Some(FloodLimit {
+                commands: 0,
+                ..Default::default()
+            }))
+            .next_slot(),
+            None
+        );
     }
 }

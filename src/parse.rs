@@ -86,8 +86,15 @@ impl Items {
         if i >= self.len() {
             return None;
         }
-        let from = if i == 0 { 0 } else { self.starts[i - 1] as usize };
-        let to = self.starts.get(i).map_or(self.fields.len(), |&s| s as usize);
+        let from = if i == 0 {
+            0
+        } else {
+            self.starts[i - 1] as usize
+        };
+        let to = self
+            .starts
+            .get(i)
+            .map_or(self.fields.len(), |&s| s as usize);
         Some(Item {
             raw: &self.raw,
             fields: &self.fields[from..to],
@@ -101,7 +108,10 @@ impl Items {
 
     /// All items in order.
     pub fn iter(&self) -> ItemsIter<'_> {
-        ItemsIter { items: self, next: 0 }
+        ItemsIter {
+            items: self,
+            next: 0,
+        }
     }
 
     /// `key` of item `i`, falling back to item 0: some peers send keys shared by all items only
@@ -241,7 +251,9 @@ impl<'a> Item<'a> {
     /// assert!(item.parse::<u32>("nope").is_err());
     /// ```
     pub fn parse<T: FromStr>(&self, key: &str) -> Result<T, FieldError> {
-        let value = self.get(key).ok_or_else(|| FieldError::Missing { key: key.into() })?;
+        let value = self
+            .get(key)
+            .ok_or_else(|| FieldError::Missing { key: key.into() })?;
         let text = value
             .to_str()
             .map_err(|_| FieldError::NotUtf8 { key: key.into() })?;
@@ -293,7 +305,10 @@ impl<'a> Item<'a> {
 
 fn value_of<'a>(raw: &'a [u8], f: &Field) -> Value<'a> {
     if f.eq == f.end {
-        Value { raw: &[], bare: true }
+        Value {
+            raw: &[],
+            bare: true,
+        }
     } else {
         Value {
             raw: &raw[f.eq as usize + 1..f.end as usize],
@@ -321,7 +336,10 @@ impl fmt::Debug for Item<'_> {
 
 /// Keys whose values are credentials: never shown by `Debug`.
 pub(crate) fn is_secret_key(key: &[u8]) -> bool {
-    let contains = |needle: &[u8]| key.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle));
+    let contains = |needle: &[u8]| {
+        key.windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
     contains(b"password")
         || contains(b"apikey")
         || key.eq_ignore_ascii_case(b"cpw")
@@ -476,7 +494,11 @@ pub struct Status {
 impl Status {
     /// Parses an error line (`error id=...`).
     pub fn parse(line: Bytes) -> Result<Status, ParseError> {
-        let offset = if line.starts_with(b"error ") { 6 } else { line.len().min(5) };
+        let offset = if line.starts_with(b"error ") {
+            6
+        } else {
+            line.len().min(5)
+        };
         let fields = Items::parse_from(line, offset)?;
         let id = {
             let item = fields.first().ok_or(ParseError::MissingErrorId)?;
@@ -568,9 +590,7 @@ impl Status {
     /// Seconds the server asks to wait, from a 524's `extra_msg=please wait N seconds`.
     pub fn flood_wait_secs(&self) -> Option<u64> {
         let extra = self.extra_msg()?;
-        extra
-            .split(' ')
-            .find_map(|w| w.parse::<u64>().ok())
+        extra.split(' ').find_map(|w| w.parse::<u64>().ok())
     }
 
     /// `Ok(())` for id 0, the [`QueryError`] otherwise.
@@ -770,7 +790,16 @@ mod tests {
         assert_eq!(i.str("uid").unwrap(), "abc/def=");
         assert_eq!(i.str("x").unwrap(), "a=b");
         let keys: Vec<_> = i.keys().collect();
-        assert_eq!(keys, [&b"cid"[..], b"channel_topic", b"channel_flag_default", b"uid", b"x"]);
+        assert_eq!(
+            keys,
+            [
+                &b"cid"[..],
+                b"channel_topic",
+                b"channel_flag_default",
+                b"uid",
+                b"x"
+            ]
+        );
     }
 
     #[test]
@@ -803,8 +832,14 @@ mod tests {
     fn values_borrow_when_unescaped() {
         let it = items("a=plain b=with\\sspace");
         let i = it.first().unwrap();
-        assert!(matches!(i.get("a").unwrap().to_str().unwrap(), Cow::Borrowed(_)));
-        assert!(matches!(i.get("b").unwrap().to_str().unwrap(), Cow::Owned(_)));
+        assert!(matches!(
+            i.get("a").unwrap().to_str().unwrap(),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(
+            i.get("b").unwrap().to_str().unwrap(),
+            Cow::Owned(_)
+        ));
     }
 
     #[test]
@@ -822,7 +857,10 @@ mod tests {
 
     #[test]
     fn status_lines() {
-        let s = Status::parse("error id=2568 msg=insufficient\\sclient\\spermissions failed_permid=4".into()).unwrap();
+        let s = Status::parse(
+            "error id=2568 msg=insufficient\\sclient\\spermissions failed_permid=4".into(),
+        )
+        .unwrap();
         assert_eq!(s.id(), 2568);
         assert_eq!(s.msg(), "insufficient client permissions");
         assert_eq!(s.failed_permid(), Some(4));
@@ -830,15 +868,33 @@ mod tests {
         assert!(s.check().is_err());
         let extra: Vec<_> = s.extra().map(|(k, _)| k).collect();
         assert_eq!(extra, [&b"failed_permid"[..]]);
-        let f = Status::parse("error id=524 msg=client\\sis\\sflooding extra_msg=please\\swait\\s2\\sseconds".into()).unwrap();
+        let f = Status::parse(
+            "error id=524 msg=client\\sis\\sflooding extra_msg=please\\swait\\s2\\sseconds".into(),
+        )
+        .unwrap();
         assert!(f.is_flooding());
         assert_eq!(f.flood_wait_secs(), Some(2));
-        assert_eq!(Status::parse("error msg=ok".into()), Err(ParseError::MissingErrorId));
-        assert_eq!(Status::parse("error id=x msg=ok".into()), Err(ParseError::InvalidErrorId));
-        assert_eq!(Status::parse("error id=99999999999".into()), Err(ParseError::InvalidErrorId));
-        assert_eq!(Status::parse("error".into()), Err(ParseError::MissingErrorId));
+        assert_eq!(
+            Status::parse("error msg=ok".into()),
+            Err(ParseError::MissingErrorId)
+        );
+        assert_eq!(
+            Status::parse("error id=x msg=ok".into()),
+            Err(ParseError::InvalidErrorId)
+        );
+        assert_eq!(
+            Status::parse("error id=99999999999".into()),
+            Err(ParseError::InvalidErrorId)
+        );
+        assert_eq!(
+            Status::parse("error".into()),
+            Err(ParseError::MissingErrorId)
+        );
         assert!(Status::new(0, "ok").is_ok());
-        assert_eq!(Status::new(1281, "database empty result set").msg(), "database empty result set");
+        assert_eq!(
+            Status::new(1281, "database empty result set").msg(),
+            "database empty result set"
+        );
     }
 
     #[test]

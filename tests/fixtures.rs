@@ -38,9 +38,13 @@ fn run(spec: &Json, chunks: &[&[u8]]) -> Result<Vec<Json>, String> {
         other => return Err(format!("unknown greeting kind {other:?}")),
     };
     let expect = spec["expect"].as_array().ok_or("no expect array")?;
-    let commands = expect.iter().filter(|e| e.get("response").is_some() || e.get("error").is_some()).count();
+    let commands = expect
+        .iter()
+        .filter(|e| e.get("response").is_some() || e.get("error").is_some())
+        .count();
     for _ in 0..commands {
-        c.send(Command::new("whoami"), t0).map_err(|e| e.to_string())?;
+        c.send(Command::new("whoami"), t0)
+            .map_err(|e| e.to_string())?;
     }
     let mut got = Vec::new();
     let mut greeted = false;
@@ -61,7 +65,11 @@ fn run(spec: &Json, chunks: &[&[u8]]) -> Result<Vec<Json>, String> {
         return Err("greeting not recognised".into());
     }
     if c.in_flight() != 0 || c.queued() != 0 {
-        return Err(format!("{} commands unanswered, {} queued; got {got:?}", c.in_flight(), c.queued()));
+        return Err(format!(
+            "{} commands unanswered, {} queued; got {got:?}",
+            c.in_flight(),
+            c.queued()
+        ));
     }
     Ok(got)
 }
@@ -69,9 +77,16 @@ fn run(spec: &Json, chunks: &[&[u8]]) -> Result<Vec<Json>, String> {
 fn check_fixture(path: &Path) -> Result<usize, String> {
     let input = std::fs::read(path).map_err(|e| e.to_string())?;
     let spec_path = path.with_extension("json");
-    let spec: Json = serde_json::from_slice(&std::fs::read(&spec_path).map_err(|e| format!("{}: {e}", spec_path.display()))?)
-        .map_err(|e| format!("{}: {e}", spec_path.display()))?;
-    let expected: Vec<Json> = spec["expect"].as_array().ok_or("no expect")?.iter().map(normalize_expected).collect();
+    let spec: Json = serde_json::from_slice(
+        &std::fs::read(&spec_path).map_err(|e| format!("{}: {e}", spec_path.display()))?,
+    )
+    .map_err(|e| format!("{}: {e}", spec_path.display()))?;
+    let expected: Vec<Json> = spec["expect"]
+        .as_array()
+        .ok_or("no expect")?
+        .iter()
+        .map(normalize_expected)
+        .collect();
 
     let mut rng = Rng(0x5EED ^ input.len() as u64);
     let mut chunkings: Vec<(String, Vec<&[u8]>)> = vec![
@@ -79,7 +94,10 @@ fn check_fixture(path: &Path) -> Result<usize, String> {
         ("byte by byte".into(), input.chunks(1).collect()),
     ];
     for round in 0..20 {
-        chunkings.push((format!("random chunks #{round}"), random_chunks(&input, &mut rng, 17)));
+        chunkings.push((
+            format!("random chunks #{round}"),
+            random_chunks(&input, &mut rng, 17),
+        ));
     }
     for (how, chunks) in &chunkings {
         let got: Vec<Json> = run(&spec, chunks)?.iter().map(normalize_actual).collect();
@@ -103,7 +121,13 @@ fn check_dir(dir: &Path) -> usize {
             Err(e) => failures.push(format!("FAIL {}: {e}", f.display())),
         }
     }
-    assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
     files.len()
 }
 
@@ -111,7 +135,10 @@ fn check_dir(dir: &Path) -> usize {
 fn project_fixtures() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let n = check_dir(&dir);
-    assert!(n >= 13, "expected the shared fixtures plus our own, found {n}");
+    assert!(
+        n >= 13,
+        "expected the shared fixtures plus our own, found {n}"
+    );
 }
 
 #[test]

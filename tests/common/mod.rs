@@ -35,7 +35,10 @@ pub fn random_chunks<'a>(data: &'a [u8], rng: &mut Rng, max: u64) -> Vec<&'a [u8
 pub fn item_json(item: Item<'_>) -> Json {
     let mut m = Map::new();
     for (k, v) in item.iter() {
-        m.insert(String::from_utf8_lossy(k).into_owned(), Json::String(v.to_str_lossy().into_owned()));
+        m.insert(
+            String::from_utf8_lossy(k).into_owned(),
+            Json::String(v.to_str_lossy().into_owned()),
+        );
     }
     Json::Object(m)
 }
@@ -44,7 +47,10 @@ pub fn response_json(r: &Response) -> Json {
     let items: Vec<Json> = r.iter().map(item_json).collect();
     let mut extra = Map::new();
     for (k, v) in r.status().extra() {
-        extra.insert(String::from_utf8_lossy(k).into_owned(), Json::String(v.to_str_lossy().into_owned()));
+        extra.insert(
+            String::from_utf8_lossy(k).into_owned(),
+            Json::String(v.to_str_lossy().into_owned()),
+        );
     }
     json!({"response": {"items": items, "error": {"id": r.status().id(), "msg": r.status().msg(), "extra": extra}}})
 }
