@@ -766,15 +766,15 @@ impl Client {
                 return;
             }
         }
+        let len = line.len();
         match Event::parse(line) {
             Ok(ev) => self.outputs.push_back(Output::Event(ev)),
-            // Only an impossible size fails; report it rather than drop it silently.
-            Err(ParseError::TooLarge { len }) | Err(ParseError::LineTooLong { len, .. }) => {
+            // Only a line too large to index fails; report it rather than drop it silently.
+            Err(_) => {
                 let max = self.framer.max_line();
                 self.outputs
                     .push_back(Output::Warning(ProtocolError::EventTooLong { len, max }))
             }
-            Err(_) => {}
         }
     }
 

@@ -63,3 +63,8 @@ pub use error::{
 pub use escape::{escape, escape_bytes, escape_into, unescape, unescape_bytes, unescape_into};
 pub use pacing::FloodLimit;
 pub use parse::{ids, Event, Item, Items, Response, Status, Value};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -834,3 +834,34 @@ fn arbitrary_input_never_panics_or_reorders() {
         );
     }
 }
+
+#[test]
+fn debug_output_never_shows_credentials() {
+    let t0 = Instant::now();
+    let mut c = open(quiet(), t0);
+    c.send(
+        Command::new("clientsetserverquerylogin").param("client_login_name", "bot"),
+        t0,
+    )
+    .unwrap();
+    c.send(
+        Command::new("login")
+            .param("client_login_name", "bot")
+            .param("client_login_password", "s3cr3t"),
+        t0,
+    )
+    .unwrap();
+    c.handle_input(
+        b"client_login_password=Zx81yQ\\/w\n\rerror id=0 msg=ok\n\r",
+        t0,
+    );
+    c.handle_input(
+        b"error id=520 msg=invalid\\sloginname\\sor\\spassword\n\r",
+        t0,
+    );
+    let text = format!("{:?} {:?}", drain(&mut c), c);
+    assert!(text.contains("client_login_password"), "{text}");
+    for secret in ["Zx81yQ", "s3cr3t"] {
+        assert!(!text.contains(secret), "{text}");
+    }
+}
