@@ -55,13 +55,39 @@ fn main() {
         .position(|&b| b == b'\n')
         .unwrap_or(clientlist.len());
     let line = ts3q::Bytes::copy_from_slice(&clientlist[..end]);
-    rate("parse clientlist10k, every value read", end, &mut || {
-        let Ok(items) = ts3q::Items::parse(line.clone()) else {
-            return 0;
-        };
-        items
-            .iter()
-            .flat_map(|item| item.iter().map(|(_, v)| v.bytes().len()))
-            .sum()
+    rate("parse clientlist10k, index only", end, &mut || {
+        ts3q::Items::parse(line.clone()).map_or(0, |items| items.len())
     });
+    let mut value = Vec::new();
+    rate(
+        "parse clientlist10k, every value into a buffer",
+        end,
+        &mut || {
+            let Ok(items) = ts3q::Items::parse(line.clone()) else {
+                return 0;
+            };
+            let mut n = 0;
+            for item in items.iter() {
+                for (_, v) in item.iter() {
+                    value.clear();
+                    v.unescape_into(&mut value);
+                    n += value.len();
+                }
+            }
+            n
+        },
+    );
+    rate(
+        "parse clientlist10k, every value read (Cow)",
+        end,
+        &mut || {
+            let Ok(items) = ts3q::Items::parse(line.clone()) else {
+                return 0;
+            };
+            items
+                .iter()
+                .flat_map(|item| item.iter().map(|(_, v)| v.bytes().len()))
+                .sum()
+        },
+    );
 }

@@ -173,9 +173,19 @@ pub fn unescape(value: &str) -> Cow<'_, str> {
     }
 }
 
+/// First backslash of `s`. Most values are short: a plain loop beats memchr's dispatch there.
+#[inline(always)]
+fn find_backslash(s: &[u8]) -> Option<usize> {
+    if s.len() < 32 {
+        s.iter().position(|&b| b == b'\\')
+    } else {
+        memchr(b'\\', s)
+    }
+}
+
 /// [`unescape`] for arbitrary bytes.
 pub fn unescape_bytes(value: &[u8]) -> Cow<'_, [u8]> {
-    match memchr(b'\\', value) {
+    match find_backslash(value) {
         None => Cow::Borrowed(value),
         Some(first) => {
             let mut out = Vec::with_capacity(value.len());
@@ -187,7 +197,7 @@ pub fn unescape_bytes(value: &[u8]) -> Cow<'_, [u8]> {
 
 /// Appends the unescaped form of `value` to `out`.
 pub fn unescape_into(value: &[u8], out: &mut Vec<u8>) {
-    match memchr(b'\\', value) {
+    match find_backslash(value) {
         None => out.extend_from_slice(value),
         Some(first) => unescape_from(value, first, out),
     }
@@ -213,7 +223,7 @@ fn unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
                 rest = &[];
             }
         }
-        next = memchr(b'\\', rest);
+        next = find_backslash(rest);
     }
     out.extend_from_slice(rest);
 }

@@ -380,6 +380,12 @@ impl<'a> Value<'a> {
         unescape_bytes(self.raw)
     }
 
+    /// Appends the unescaped bytes to `out`: reading many values through one reused buffer
+    /// allocates nothing, even for values that hold escapes.
+    pub fn unescape_into(&self, out: &mut Vec<u8>) {
+        crate::escape::unescape_into(self.raw, out)
+    }
+
     /// The unescaped text, or an error when it is not valid UTF-8.
     pub fn to_str(&self) -> Result<Cow<'a, str>, std::str::Utf8Error> {
         match self.bytes() {

@@ -587,15 +587,18 @@ fn error_524_retries_are_bounded() {
 
 // ------------------------------------------------------------------------ close and EOF
 
-#[test]
-fn close_sends_quit_after_queued_commands() {
-    let t0 = Instant::now();
-    let limit = FloodLimit {
+fn one_per_second() -> FloodLimit {
+    FloodLimit {
         commands: 1,
         window: secs(1.0),
         margin: Duration::ZERO,
-    };
-    let mut c = open(quiet().flood_limit(Some(limit)), t0);
+    }
+}
+
+#[test]
+fn close_sends_quit_after_queued_commands() {
+    let t0 = Instant::now();
+    let mut c = open(quiet().flood_limit(Some(one_per_second())), t0);
     c.send(Command::new("whoami"), t0).unwrap();
     c.send(Command::new("version"), t0).unwrap();
     c.close(t0);
@@ -623,12 +626,7 @@ fn close_sends_quit_after_queued_commands() {
 #[test]
 fn eof_fails_pending_commands() {
     let t0 = Instant::now();
-    let limit = FloodLimit {
-        commands: 1,
-        window: secs(1.0),
-        margin: Duration::ZERO,
-    };
-    let mut c = open(quiet().flood_limit(Some(limit)), t0);
+    let mut c = open(quiet().flood_limit(Some(one_per_second())), t0);
     let a = c.send(Command::new("whoami"), t0).unwrap();
     let b = c.send(Command::new("version"), t0).unwrap();
     c.handle_input(b"client_id=1\n\rerror id=0 ms", t0);
