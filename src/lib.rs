@@ -52,7 +52,7 @@ pub mod framing;
 pub mod pacing;
 pub mod parse;
 
-pub use bytes::Bytes;
+pub use bytes::{self, Bytes, BytesMut};
 pub use client::{Client, CloseReason, Config, Greeting, Mode, Output, RequestId, State};
 pub use codec::{Arg, ParsedCommand, Pipe};
 pub use command::{Command, CommandSet, Disp, ParamValue};

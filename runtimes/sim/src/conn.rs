@@ -1,0 +1,203 @@
+//! Query connections: a reader thread that frames lines and runs commands, and a writer thread
+//! that sends replies and events in order. Flood protection and the idle timeout live here.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ts3q::framing::{Frame, LineFramer};
+use ts3q::{CodecError, ParsedCommand};
+
+use crate::commands::{dispatch, After, Session};
+use crate::reply::{err, Reply};
+use crate::world::{Flood, Mode, Out, World};
+use crate::Shared;
+
+const SERVER_GREETING: &[u8] = b"TS3\n\rWelcome to the TeamSpeak 3 ServerQuery interface, type \"help\" for a list of commands and \"help <command>\" for information on a specific command.\n\r";
+const CLIENT_GREETING: &[u8] = b"TS3 Client\n\rWelcome to the TeamSpeak 3 ClientQuery interface, type \"help\" for a list of commands and \"help <command>\" for information on a specific command.\n\rUse the \"auth\" command to authenticate yourself. Type \"help auth\" for more information.\n\rselected schandlerid=1\n\r";
+
+/// Serves one accepted connection until it closes.
+pub fn serve(shared: Arc<Shared>, stream: TcpStream, mode: Mode) {
+    let Ok(peer) = stream.peer_addr() else { return };
+    let Ok(write_half) = stream.try_clone() else {
+        return;
+    };
+    let _ = stream.set_nodelay(true);
+    let (tx, rx) = channel::<Out>();
+    let writer = std::thread::Builder::new()
+        .name("ts3-sim-writer".into())
+        .stack_size(64 * 1024)
+        .spawn(move || write_loop(write_half, rx));
+    if writer.is_err() {
+        return;
+    }
+    let id = {
+        let mut w = lock(&shared.world);
+        // A banned address hears why, then is disconnected.
+        if let Some(left) = banned_for(&w, peer) {
+            let reply = Reply::error(3329, "connection failed, you are banned")
+                .with("extra_msg", format!("you may retry in {left} seconds"));
+            let _ = tx.send(Out::Data(reply.encode().into()));
+            let _ = tx.send(Out::Close);
+            return;
+        }
+        let id = w.new_session(tx.clone(), mode, peer);
+        let greeting = if mode == Mode::Server {
+            SERVER_GREETING
+        } else {
+            CLIENT_GREETING
+        };
+        let _ = tx.send(Out::Data(greeting.into()));
+        id
+    };
+    shared.register(id, &stream);
+    let mut session = Session {
+        id,
+        mode,
+        peer,
+        login: None,
+        selected: false,
+        authed: false,
+    };
+    read_loop(&shared, &stream, &mut session);
+    let _ = tx.send(Out::Close);
+    shared.unregister(id);
+    lock(&shared.world).end_session(id);
+}
+
+pub fn lock(world: &Mutex<World>) -> std::sync::MutexGuard<'_, World> {
+    // A panic in one connection must not take the simulator down with a poisoned lock.
+    world.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write_loop(mut stream: TcpStream, rx: Receiver<Out>) {
+    while let Ok(out) = rx.recv() {
+        match out {
+            Out::Data(bytes) => {
+                if stream.write_all(&bytes).is_err() {
+                    break;
+                }
+            }
+            Out::Close => break,
+        }
+    }
+    let _ = stream.flush();
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn read_loop(shared: &Shared, stream: &TcpStream, session: &mut Session) {
+    let (idle, max_line) = {
+        let w = lock(&shared.world);
+        (w.config.idle_timeout, w.config.max_line)
+    };
+    let mut framer = LineFramer::new(max_line);
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut last_command = Instant::now();
+    let mut reader = stream;
+    loop {
+        if let Some(idle) = idle {
+            let left = idle.saturating_sub(last_command.elapsed());
+            if left.is_zero() {
+                return; // idle timeout: the real server just disconnects
+            }
+            let _ = reader.set_read_timeout(Some(left.max(Duration::from_millis(1))));
+        }
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) =>
+            {
+                continue
+            }
+            Err(_) => return,
+        };
+        framer.push(&buf[..n]);
+        while let Some(frame) = framer.next_frame() {
+            let reply = match frame {
+                Frame::TooLong { .. } => Some((
+                    Reply::error(1541, "parameter invalid size"),
+                    After::Continue,
+                )),
+                Frame::Line(line) => match ParsedCommand::parse(line) {
+                    Err(CodecError::Empty) => None, // blank lines are ignored, and are no activity
+                    Err(_) => Some((err::not_found(), After::Continue)),
+                    Ok(cmd) => {
+                        last_command = Instant::now();
+                        Some(run(shared, session, &cmd))
+                    }
+                },
+            };
+            let Some((reply, after)) = reply else {
+                continue;
+            };
+            let w = lock(&shared.world);
+            let Some(h) = w.sessions.get(&session.id) else {
+                return;
+            };
+            let _ = h.tx.send(Out::Data(reply.encode().into()));
+            if after == After::Close {
+                return;
+            }
+        }
+    }
+}
+
+/// Flood check, then the command.
+fn run(shared: &Shared, session: &mut Session, cmd: &ParsedCommand) -> (Reply, After) {
+    let mut w = lock(&shared.world);
+    if let Some(limit) = w.config.flood {
+        let now = Instant::now();
+        let ban_after = w.config.flood_ban_after;
+        let ban_time = w.config.flood_ban_time;
+        let flood = w.flood.entry(session.peer.ip()).or_default();
+        while flood
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= limit.1)
+        {
+            flood.recent.pop_front();
+        }
+        if flood.recent.len() >= limit.0 as usize {
+            flood.strikes += 1;
+            if flood.strikes > ban_after {
+                flood.banned_until = Some(now + ban_time);
+                let reply = Reply::error(3329, "connection failed, you are banned").with(
+                    "extra_msg",
+                    format!("you may retry in {} seconds", ban_time.as_secs()),
+                );
+                return (reply, After::Close);
+            }
+            let wait = flood
+                .recent
+                .front()
+                .map_or(limit.1, |t| limit.1.saturating_sub(now.duration_since(*t)));
+            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+            let reply = Reply::error(524, "client is flooding")
+                .with("extra_msg", format!("please wait {secs} seconds"));
+            return (reply, After::Continue);
+        }
+        flood.strikes = 0;
+        flood.recent.push_back(now);
+    }
+    if let Some(c) = w.sessions.get(&session.id).and_then(|h| h.clid) {
+        if let Some(c) = w.clients.get_mut(&c) {
+            c.last_active = Instant::now();
+        }
+    }
+    dispatch(&mut w, session, cmd)
+}
+
+fn banned_for(w: &World, peer: SocketAddr) -> Option<u64> {
+    let until = w
+        .flood
+        .get(&peer.ip())
+        .and_then(|f: &Flood| f.banned_until)?;
+    let left = until.checked_duration_since(Instant::now())?;
+    Some(left.as_secs().max(1))
+}

@@ -1,0 +1,83 @@
+//! The file transfer port: a client connects, sends the 32-character key from
+//! `ftinitupload`/`ftinitdownload` (no newline), then sends or receives the file's bytes. Keys
+//! are single use and expire. There is no acknowledgement: the server closes when done.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::conn::lock;
+use crate::world::{unix_now, FileEntry, TransferKind};
+use crate::Shared;
+
+pub const KEY_LEN: usize = 32;
+
+pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut key = [0u8; KEY_LEN];
+    if stream.read_exact(&mut key).is_err() {
+        return;
+    }
+    let key = String::from_utf8_lossy(&key).into_owned();
+    let transfer = {
+        let mut w = lock(&shared.world);
+        w.transfers
+            .remove(&key)
+            .filter(|t| t.expires > Instant::now())
+    };
+    let Some(t) = transfer else {
+        let _ = stream.shutdown(Shutdown::Both);
+        return;
+    };
+    match t.kind {
+        TransferKind::Upload { size, seekpos } => {
+            let mut data = {
+                let w = lock(&shared.world);
+                let old = w
+                    .files
+                    .get(&t.cid)
+                    .and_then(|f| f.get(&t.name))
+                    .map(|f| f.data.clone())
+                    .unwrap_or_default();
+                old[..(seekpos as usize).min(old.len())].to_vec()
+            };
+            let want = size.saturating_sub(seekpos);
+            let mut got = 0u64;
+            let mut buf = vec![0u8; 64 * 1024];
+            while got < want {
+                let n = (want - got).min(buf.len() as u64) as usize;
+                match stream.read(&mut buf[..n]) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        data.extend_from_slice(&buf[..n]);
+                        got += n as u64;
+                    }
+                }
+            }
+            // What arrived is kept, complete or not, so `resume=1` can continue it.
+            lock(&shared.world).files.entry(t.cid).or_default().insert(
+                t.name,
+                FileEntry {
+                    data,
+                    dir: false,
+                    datetime: unix_now(),
+                },
+            );
+        }
+        TransferKind::Download { seekpos } => {
+            let data = {
+                let w = lock(&shared.world);
+                w.files
+                    .get(&t.cid)
+                    .and_then(|f| f.get(&t.name))
+                    .map(|f| f.data.clone())
+                    .unwrap_or_default()
+            };
+            let from = (seekpos as usize).min(data.len());
+            let _ = stream.write_all(&data[from..]);
+            let _ = stream.flush();
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Both);
+}

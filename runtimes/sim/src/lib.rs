@@ -1,0 +1,327 @@
+//! # ts3-sim: a TeamSpeak 3 query and file transfer server in-process
+//!
+//! For tests, examples and bots: real TCP sockets on 127.0.0.1 speaking the ServerQuery and
+//! ClientQuery text protocols byte for byte like a TeamSpeak 3 server (greeting, `\n\r` line
+//! ends, escaping, error ids and messages, events, flood protection, idle timeout), plus the
+//! file transfer port.
+//!
+//! ```
+//! use std::io::{BufRead, BufReader, Write};
+//! let sim = ts3_sim::Sim::start(ts3_sim::SimConfig::default()).unwrap();
+//! let mut conn = std::net::TcpStream::connect(sim.query_addr()).unwrap();
+//! let mut lines = BufReader::new(conn.try_clone().unwrap());
+//! let mut line = String::new();
+//! lines.read_line(&mut line).unwrap();
+//! assert_eq!(line, "TS3\n");
+//! conn.write_all(b"version\n").unwrap();
+//! ```
+//!
+//! Commands, events and limits are listed in the crate's README.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+mod commands;
+mod conn;
+mod ft;
+mod reply;
+mod world;
+
+use conn::lock;
+use world::{Mode, SessionId, World};
+
+/// Settings of a simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Address to listen on (default 127.0.0.1).
+    pub listen: IpAddr,
+    /// ServerQuery port (0 = pick one).
+    pub query_port: u16,
+    /// ClientQuery port (0 = pick one).
+    pub client_query_port: u16,
+    /// File transfer port (0 = pick one).
+    pub ft_port: u16,
+    /// Query login name (default `serveradmin`).
+    pub login: String,
+    /// Query login password.
+    pub password: String,
+    /// ClientQuery API key.
+    pub apikey: String,
+    /// Populate a few channels and voice clients.
+    pub demo: bool,
+    /// Flood limit: commands per window (default 10 per 3 s, like a real server); `None` = off.
+    pub flood: Option<(u32, Duration)>,
+    /// Refused commands (524) in a row before the address is banned (3329).
+    pub flood_ban_after: u32,
+    /// How long a flood ban lasts.
+    pub flood_ban_time: Duration,
+    /// Disconnect after this long without a command (`None` = never).
+    pub idle_timeout: Option<Duration>,
+    /// Longest accepted command line.
+    pub max_line: usize,
+    /// Lifetime of a file transfer key.
+    pub ft_key_ttl_secs: u64,
+    /// Nickname of the ClientQuery side's own voice client.
+    pub client_query_nickname: String,
+}
+
+impl Default for SimConfig {
+    fn default() -> SimConfig {
+        SimConfig {
+            listen: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            query_port: 0,
+            client_query_port: 0,
+            ft_port: 0,
+            login: "serveradmin".into(),
+            password: "secret".into(),
+            apikey: "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF".into(),
+            demo: false,
+            flood: Some((10, Duration::from_secs(3))),
+            flood_ban_after: 10,
+            flood_ban_time: Duration::from_secs(600),
+            idle_timeout: Some(Duration::from_secs(300)),
+            max_line: 1 << 20,
+            ft_key_ttl_secs: 60,
+            client_query_nickname: "LocalUser".into(),
+        }
+    }
+}
+
+/// State shared by the listener and connection threads.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) world: Mutex<World>,
+    streams: Mutex<HashMap<SessionId, TcpStream>>,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn register(&self, id: SessionId, stream: &TcpStream) {
+        if let Ok(s) = stream.try_clone() {
+            self.streams
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id, s);
+        }
+    }
+
+    pub(crate) fn unregister(&self, id: SessionId) {
+        self.streams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+
+    fn disconnect_all(&self) {
+        for s in self
+            .streams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// A running simulator; stopped when dropped.
+#[derive(Debug)]
+pub struct Sim {
+    shared: Arc<Shared>,
+    query: SocketAddr,
+    client_query: SocketAddr,
+    ft: SocketAddr,
+    threads: Vec<JoinHandle<()>>,
+}
+
+/// A client as the simulator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientView {
+    /// Client id.
+    pub clid: u32,
+    /// Channel id.
+    pub cid: u32,
+    /// Nickname.
+    pub nickname: String,
+    /// 0 voice, 1 query.
+    pub client_type: u32,
+}
+
+impl Sim {
+    /// Binds the three ports and starts serving.
+    pub fn start(mut config: SimConfig) -> io::Result<Sim> {
+        let query = TcpListener::bind((config.listen, config.query_port))?;
+        let client_query = TcpListener::bind((config.listen, config.client_query_port))?;
+        let ft = TcpListener::bind((config.listen, config.ft_port))?;
+        config.ft_port = ft.local_addr()?.port();
+        let shared = Arc::new(Shared {
+            world: Mutex::new(World::new(config)),
+            streams: Mutex::new(HashMap::new()),
+            stop: AtomicBool::new(false),
+        });
+        let mut sim = Sim {
+            query: query.local_addr()?,
+            client_query: client_query.local_addr()?,
+            ft: ft.local_addr()?,
+            shared,
+            threads: Vec::new(),
+        };
+        sim.threads
+            .push(accept_loop(sim.shared.clone(), query, Some(Mode::Server))?);
+        sim.threads.push(accept_loop(
+            sim.shared.clone(),
+            client_query,
+            Some(Mode::Client),
+        )?);
+        sim.threads.push(accept_loop(sim.shared.clone(), ft, None)?);
+        Ok(sim)
+    }
+
+    /// The ServerQuery address.
+    pub fn query_addr(&self) -> SocketAddr {
+        self.query
+    }
+
+    /// The ClientQuery address.
+    pub fn client_query_addr(&self) -> SocketAddr {
+        self.client_query
+    }
+
+    /// The file transfer address.
+    pub fn ft_addr(&self) -> SocketAddr {
+        self.ft
+    }
+
+    /// The query login password.
+    pub fn password(&self) -> String {
+        lock(&self.shared.world).config.password.clone()
+    }
+
+    /// A simulated voice client joins channel `cid`; subscribers see it enter. Returns its clid.
+    pub fn add_client(&self, nickname: &str, cid: u32) -> Option<u32> {
+        let mut w = lock(&self.shared.world);
+        w.channels
+            .contains_key(&cid)
+            .then(|| w.add_voice_client(nickname, cid))
+    }
+
+    /// A client disconnects (reason 8, "leaving").
+    pub fn remove_client(&self, clid: u32) -> bool {
+        lock(&self.shared.world).remove_client(clid, 8, "leaving", None)
+    }
+
+    /// A client switches channel by itself. Err carries the error id a query would get.
+    pub fn move_client(&self, clid: u32, cid: u32) -> Result<(), u32> {
+        lock(&self.shared.world)
+            .move_client(clid, cid, None)
+            .map_err(|r| r.id)
+    }
+
+    /// A client sends a text message: target mode 1 (client `target`), 2 (its channel), 3 (server).
+    pub fn send_text(&self, from_clid: u32, targetmode: u32, target: u32, msg: &str) -> bool {
+        let w = lock(&self.shared.world);
+        match w.clients.get(&from_clid) {
+            Some(from) => w.text_message(from, targetmode, target, msg),
+            None => false,
+        }
+    }
+
+    /// Creates a channel (no event), returning its cid.
+    pub fn add_channel(&self, name: &str, pid: u32) -> u32 {
+        lock(&self.shared.world).add_channel(name, pid)
+    }
+
+    /// All clients.
+    pub fn clients(&self) -> Vec<ClientView> {
+        lock(&self.shared.world)
+            .clients
+            .values()
+            .map(|c| ClientView {
+                clid: c.clid,
+                cid: c.cid,
+                nickname: c.nickname.clone(),
+                client_type: c.client_type,
+            })
+            .collect()
+    }
+
+    /// The stored bytes of a file.
+    pub fn file(&self, cid: u32, name: &str) -> Option<Vec<u8>> {
+        lock(&self.shared.world)
+            .files
+            .get(&cid)?
+            .get(name)
+            .filter(|f| !f.dir)
+            .map(|f| f.data.clone())
+    }
+
+    /// Stores a file.
+    pub fn put_file(&self, cid: u32, name: &str, data: Vec<u8>) {
+        let mut w = lock(&self.shared.world);
+        w.files.entry(cid).or_default().insert(
+            name.into(),
+            world::FileEntry {
+                data,
+                dir: false,
+                datetime: world::unix_now(),
+            },
+        );
+    }
+
+    /// Drops every open query connection (as a server restart would).
+    pub fn drop_connections(&self) {
+        self.shared.disconnect_all();
+    }
+
+    /// Number of open query sessions.
+    pub fn sessions(&self) -> usize {
+        lock(&self.shared.world).sessions.len()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        for addr in [self.query, self.client_query, self.ft] {
+            let _ = TcpStream::connect_timeout(&addr, Duration::from_millis(200));
+            // wake accept()
+        }
+        self.shared.disconnect_all();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+fn accept_loop(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    mode: Option<Mode>,
+) -> io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("ts3-sim-accept".into())
+        .spawn(move || {
+            for stream in listener.incoming() {
+                if shared.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let shared = shared.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("ts3-sim-conn".into())
+                    .stack_size(256 * 1024)
+                    .spawn(move || match mode {
+                        Some(mode) => conn::serve(shared, stream, mode),
+                        None => ft::serve(shared, stream),
+                    });
+                if spawned.is_err() {
+                    continue; // out of threads: this connection is dropped, the server goes on
+                }
+            }
+        })
+}

@@ -1,0 +1,608 @@
+//! The simulated virtual server: channels, clients, groups, files, bans, and who is
+//! subscribed to which events. One `World` behind a mutex; connections hold a `SessionId`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::mpsc::Sender;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use ts3q::Bytes;
+
+use crate::reply::{event, Items};
+use crate::SimConfig;
+
+pub type SessionId = u64;
+
+/// What a connection's writer thread is told.
+#[derive(Debug)]
+pub enum Out {
+    Data(Bytes),
+    /// Flush, then close the connection.
+    Close,
+}
+
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub cid: u32,
+    pub pid: u32,
+    pub order: u32,
+    pub name: String,
+    pub topic: String,
+    pub description: String,
+    pub password: String,
+    pub permanent: bool,
+    pub semi_permanent: bool,
+    pub default: bool,
+    pub maxclients: i64,
+    pub codec: u32,
+    pub codec_quality: u32,
+    pub needed_talk_power: u32,
+    pub icon_id: u32,
+    pub created: Instant,
+}
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub clid: u32,
+    pub cid: u32,
+    pub dbid: u32,
+    pub nickname: String,
+    pub uid: String,
+    /// 0 voice, 1 query.
+    pub client_type: u32,
+    pub away: bool,
+    pub away_message: String,
+    pub input_muted: bool,
+    pub output_muted: bool,
+    pub talk_power: u32,
+    pub servergroups: Vec<u32>,
+    pub channel_group: u32,
+    pub country: String,
+    pub ip: String,
+    pub platform: String,
+    pub version: String,
+    pub description: String,
+    pub created: u64,
+    pub last_active: Instant,
+    /// The query session behind a query client.
+    pub session: Option<SessionId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Server,
+    Client,
+}
+
+/// Event subscriptions of one session.
+#[derive(Debug, Clone, Default)]
+pub struct Subs {
+    pub server: bool,
+    /// `channel id=N`: the channel ids (0 = all).
+    pub channels: Vec<u32>,
+    pub textserver: bool,
+    pub textchannel: bool,
+    pub textprivate: bool,
+    pub tokenused: bool,
+    /// ClientQuery: `clientnotifyregister event=NAME` (or `any`).
+    pub client_events: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct SessionHandle {
+    pub tx: Sender<Out>,
+    pub mode: Mode,
+    pub clid: Option<u32>,
+    pub subs: Subs,
+}
+
+#[derive(Debug, Clone)]
+pub struct FileEntry {
+    pub data: Vec<u8>,
+    pub dir: bool,
+    pub datetime: u64,
+}
+
+#[derive(Debug, Clone)]
+pub enum TransferKind {
+    Upload { size: u64, seekpos: u64 },
+    Download { seekpos: u64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    pub cid: u32,
+    pub name: String,
+    pub kind: TransferKind,
+    pub expires: Instant,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ban {
+    pub id: u32,
+    pub ip: String,
+    pub name: String,
+    pub uid: String,
+    pub reason: String,
+    pub created: u64,
+    pub duration: u64,
+}
+
+/// Flood accounting for one source address.
+#[derive(Debug, Default)]
+pub struct Flood {
+    pub recent: std::collections::VecDeque<Instant>,
+    pub strikes: u32,
+    pub banned_until: Option<Instant>,
+}
+
+#[derive(Debug)]
+pub struct World {
+    pub config: SimConfig,
+    pub started: Instant,
+    pub server_name: String,
+    pub welcome: String,
+    pub server_uid: String,
+    pub hostmessage: String,
+    pub maxclients: u32,
+    pub channels: BTreeMap<u32, Channel>,
+    pub clients: BTreeMap<u32, Client>,
+    pub sessions: HashMap<SessionId, SessionHandle>,
+    pub files: HashMap<u32, BTreeMap<String, FileEntry>>,
+    pub transfers: HashMap<String, Transfer>,
+    pub bans: Vec<Ban>,
+    pub flood: HashMap<IpAddr, Flood>,
+    next_cid: u32,
+    next_clid: u32,
+    next_dbid: u32,
+    next_session: SessionId,
+    pub next_banid: u32,
+    pub next_ftid: u32,
+    rng: u64,
+}
+
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl World {
+    pub fn new(config: SimConfig) -> World {
+        let now = Instant::now();
+        let seed = unix_now() ^ (std::process::id() as u64) << 32 ^ 0x9E37_79B9_7F4A_7C15;
+        let mut w = World {
+            config,
+            started: now,
+            server_name: "TeamSpeak ]I[ Server".into(),
+            welcome:
+                "Welcome to TeamSpeak, check [URL]www.teamspeak.com[/URL] for latest information"
+                    .into(),
+            server_uid: "gMlZBPnXfNiGGpvSf1MgDUa3Kr0=".into(),
+            hostmessage: String::new(),
+            maxclients: 32,
+            channels: BTreeMap::new(),
+            clients: BTreeMap::new(),
+            sessions: HashMap::new(),
+            files: HashMap::new(),
+            transfers: HashMap::new(),
+            bans: Vec::new(),
+            flood: HashMap::new(),
+            next_cid: 1,
+            next_clid: 1,
+            next_dbid: 2,
+            next_session: 1,
+            next_banid: 1,
+            next_ftid: 1,
+            rng: seed | 1,
+        };
+        let default = w.add_channel("Default Channel", 0);
+        if let Some(c) = w.channels.get_mut(&default) {
+            c.default = true;
+            c.permanent = true;
+            c.topic = "Default Channel has no topic".into();
+            c.description = "This is the default channel".into();
+        }
+        if w.config.demo {
+            w.populate_demo();
+        }
+        w
+    }
+
+    fn populate_demo(&mut self) {
+        let lobby = self.add_channel("Lobby", 0);
+        let gaming = self.add_channel("Gaming", 0);
+        let cs = self.add_channel("Counter-Strike", gaming);
+        let _afk = self.add_channel("AFK", 0);
+        for (nick, cid) in [
+            ("Ben", lobby),
+            ("Alice", gaming),
+            ("Bob", cs),
+            ("Jürgen | bot", 1),
+        ] {
+            self.add_voice_client(nick, cid);
+        }
+    }
+
+    pub fn random_key(&mut self, len: usize) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+";
+        (0..len)
+            .map(|_| {
+                // xorshift64*: keys must only be unguessable by a test, not by an attacker.
+                self.rng ^= self.rng >> 12;
+                self.rng ^= self.rng << 25;
+                self.rng ^= self.rng >> 27;
+                let r = self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D);
+                ALPHABET[(r >> 58) as usize] as char
+            })
+            .collect()
+    }
+
+    pub fn new_session(&mut self, tx: Sender<Out>, mode: Mode, peer: SocketAddr) -> SessionId {
+        let id = self.next_session;
+        self.next_session += 1;
+        let _ = peer;
+        self.sessions.insert(
+            id,
+            SessionHandle {
+                tx,
+                mode,
+                clid: None,
+                subs: Subs::default(),
+            },
+        );
+        id
+    }
+
+    pub fn end_session(&mut self, id: SessionId) {
+        if let Some(h) = self.sessions.remove(&id) {
+            // Only the session's own query client leaves; ClientQuery shares the local client.
+            if let Some(clid) = h
+                .clid
+                .filter(|c| self.clients.get(c).is_some_and(|c| c.session == Some(id)))
+            {
+                self.clients.remove(&clid);
+            }
+        }
+    }
+
+    pub fn add_channel(&mut self, name: &str, pid: u32) -> u32 {
+        let cid = self.next_cid;
+        self.next_cid += 1;
+        let order = self
+            .channels
+            .values()
+            .filter(|c| c.pid == pid)
+            .map(|c| c.cid)
+            .max()
+            .unwrap_or(0);
+        self.channels.insert(
+            cid,
+            Channel {
+                cid,
+                pid,
+                order,
+                name: name.into(),
+                topic: String::new(),
+                description: String::new(),
+                password: String::new(),
+                permanent: true,
+                semi_permanent: false,
+                default: false,
+                maxclients: -1,
+                codec: 4,
+                codec_quality: 6,
+                needed_talk_power: 0,
+                icon_id: 0,
+                created: Instant::now(),
+            },
+        );
+        cid
+    }
+
+    pub fn default_channel(&self) -> u32 {
+        self.channels
+            .values()
+            .find(|c| c.default)
+            .map_or(1, |c| c.cid)
+    }
+
+    fn new_client(&mut self, nickname: &str, cid: u32, client_type: u32) -> Client {
+        let clid = self.next_clid;
+        self.next_clid += 1;
+        let dbid = self.next_dbid;
+        self.next_dbid += 1;
+        let uid = format!("{}=", self.random_key(27));
+        let now = Instant::now();
+        Client {
+            clid,
+            cid,
+            dbid,
+            nickname: nickname.into(),
+            uid,
+            client_type,
+            away: false,
+            away_message: String::new(),
+            input_muted: false,
+            output_muted: false,
+            talk_power: 75,
+            servergroups: vec![if client_type == 1 { 2 } else { 8 }],
+            channel_group: 8,
+            country: if client_type == 1 {
+                String::new()
+            } else {
+                "DE".into()
+            },
+            ip: "127.0.0.1".into(),
+            platform: if client_type == 1 {
+                "ServerQuery".into()
+            } else {
+                "Linux".into()
+            },
+            version: if client_type == 1 {
+                "ServerQuery".into()
+            } else {
+                "3.6.2 [Build: 1695203293]".into()
+            },
+            description: String::new(),
+            created: unix_now(),
+            last_active: now,
+            session: None,
+        }
+    }
+
+    /// A voice client joins: every subscriber sees it enter.
+    pub fn add_voice_client(&mut self, nickname: &str, cid: u32) -> u32 {
+        let client = self.new_client(nickname, cid, 0);
+        let clid = client.clid;
+        self.clients.insert(clid, client);
+        self.broadcast_enter(clid);
+        clid
+    }
+
+    /// A query session selects the virtual server: it becomes a (query) client.
+    pub fn add_query_client(&mut self, session: SessionId, nickname: &str) -> u32 {
+        let cid = self.default_channel();
+        let mut client = self.new_client(nickname, cid, 1);
+        client.session = Some(session);
+        client.dbid = 1;
+        client.uid = "serveradmin".into();
+        let clid = client.clid;
+        self.clients.insert(clid, client);
+        if let Some(h) = self.sessions.get_mut(&session) {
+            h.clid = Some(clid);
+        }
+        clid
+    }
+
+    pub fn client_items(&self, c: &Client, items: &mut Items) {
+        items
+            .kv("cfid", 0)
+            .kv("ctid", c.cid)
+            .kv("reasonid", 0)
+            .kv("clid", c.clid)
+            .kv("client_unique_identifier", c.uid.as_str())
+            .kv("client_nickname", c.nickname.as_str())
+            .kv("client_input_muted", c.input_muted)
+            .kv("client_output_muted", c.output_muted)
+            .kv("client_outputonly_muted", 0)
+            .kv("client_input_hardware", 1)
+            .kv("client_output_hardware", 1)
+            .kv("client_meta_data", "")
+            .kv("client_is_recording", 0)
+            .kv("client_database_id", c.dbid)
+            .kv("client_channel_group_id", c.channel_group)
+            .kv("client_servergroups", join(&c.servergroups))
+            .kv("client_away", c.away)
+            .kv("client_away_message", c.away_message.as_str())
+            .kv("client_type", c.client_type)
+            .kv("client_talk_power", c.talk_power)
+            .kv("client_country", c.country.as_str());
+    }
+
+    fn broadcast_enter(&mut self, clid: u32) {
+        let Some(c) = self.clients.get(&clid) else {
+            return;
+        };
+        let mut items = Items::new();
+        self.client_items(c, &mut items);
+        let line = event("notifycliententerview", &items);
+        let cid = c.cid;
+        self.send_view_event(&line, &[cid]);
+    }
+
+    /// Client view events go to `server` subscribers and to `channel` subscribers of the
+    /// channels involved, once per matching subscription, as a real server does.
+    pub fn send_view_event(&self, line: &Bytes, cids: &[u32]) {
+        for h in self.sessions.values().filter(|h| h.mode == Mode::Server) {
+            if h.subs.server {
+                let _ = h.tx.send(Out::Data(line.clone()));
+            }
+            if h.subs
+                .channels
+                .iter()
+                .any(|id| *id == 0 || cids.contains(id))
+            {
+                let _ = h.tx.send(Out::Data(line.clone()));
+            }
+        }
+    }
+
+    /// Channel structure events go to `server` subscribers and `channel` subscribers.
+    pub fn send_channel_event(&self, line: &Bytes, cid: u32) {
+        for h in self.sessions.values().filter(|h| h.mode == Mode::Server) {
+            if h.subs.server || h.subs.channels.iter().any(|id| *id == 0 || *id == cid) {
+                let _ = h.tx.send(Out::Data(line.clone()));
+            }
+        }
+    }
+
+    pub fn send_server_event(&self, line: &Bytes) {
+        for h in self
+            .sessions
+            .values()
+            .filter(|h| h.mode == Mode::Server && h.subs.server)
+        {
+            let _ = h.tx.send(Out::Data(line.clone()));
+        }
+    }
+
+    /// ClientQuery events carry `schandlerid=1` first and go to sessions registered for them.
+    pub fn send_client_query_event(&self, name: &str, items: &Items) {
+        let mut with_handler = Items::new();
+        with_handler.kv("schandlerid", 1);
+        let mut line = event(name, &with_handler).to_vec();
+        line.truncate(line.len() - 2);
+        if !items.is_empty() {
+            line.push(b' ');
+            line.extend_from_slice(items.as_bytes());
+        }
+        line.extend_from_slice(crate::reply::EOL);
+        let line = Bytes::from(line);
+        for h in self.sessions.values().filter(|h| h.mode == Mode::Client) {
+            if h.subs.client_events.iter().any(|e| e == "any" || e == name) {
+                let _ = h.tx.send(Out::Data(line.clone()));
+            }
+        }
+    }
+
+    /// A text message from `from` with target mode 1 (client), 2 (channel) or 3 (server).
+    pub fn text_message(&self, from: &Client, mode: u32, target: u32, msg: &str) -> bool {
+        let mut items = Items::new();
+        items.kv("targetmode", mode).kv("msg", msg);
+        if mode == 1 {
+            items.kv("target", target);
+        }
+        items
+            .kv("invokerid", from.clid)
+            .kv("invokername", from.nickname.as_str())
+            .kv("invokeruid", from.uid.as_str());
+        let line = event("notifytextmessage", &items);
+        let channel_of =
+            |h: &SessionHandle| h.clid.and_then(|c| self.clients.get(&c)).map(|c| c.cid);
+        match mode {
+            1 => {
+                if !self.clients.contains_key(&target) {
+                    return false;
+                }
+                for h in self
+                    .sessions
+                    .values()
+                    .filter(|h| h.mode == Mode::Server && h.subs.textprivate)
+                {
+                    if h.clid == Some(target) || h.clid == Some(from.clid) {
+                        let _ = h.tx.send(Out::Data(line.clone()));
+                    }
+                }
+            }
+            2 => {
+                for h in self
+                    .sessions
+                    .values()
+                    .filter(|h| h.mode == Mode::Server && h.subs.textchannel)
+                {
+                    if channel_of(h) == Some(from.cid) {
+                        let _ = h.tx.send(Out::Data(line.clone()));
+                    }
+                }
+            }
+            _ => {
+                for h in self
+                    .sessions
+                    .values()
+                    .filter(|h| h.mode == Mode::Server && h.subs.textserver)
+                {
+                    let _ = h.tx.send(Out::Data(line.clone()));
+                }
+            }
+        }
+        let mut cq = Items::new();
+        cq.kv("targetmode", mode)
+            .kv("msg", msg)
+            .kv("invokerid", from.clid)
+            .kv("invokername", from.nickname.as_str())
+            .kv("invokeruid", from.uid.as_str());
+        self.send_client_query_event("notifytextmessage", &cq);
+        true
+    }
+
+    /// Moves a client; `invoker` is who moved it (None: it moved itself).
+    pub fn move_client(
+        &mut self,
+        clid: u32,
+        cid: u32,
+        invoker: Option<&Client>,
+    ) -> Result<(), crate::reply::Reply> {
+        use crate::reply::err;
+        if !self.channels.contains_key(&cid) {
+            return Err(err::invalid_channel());
+        }
+        let Some(c) = self.clients.get_mut(&clid) else {
+            return Err(err::invalid_client());
+        };
+        if c.cid == cid {
+            return Err(err::already_member());
+        }
+        let from = c.cid;
+        c.cid = cid;
+        let mut items = Items::new();
+        items
+            .kv("ctid", cid)
+            .kv("reasonid", if invoker.is_some() { 1 } else { 0 });
+        if let Some(i) = invoker {
+            items
+                .kv("invokerid", i.clid)
+                .kv("invokername", i.nickname.as_str())
+                .kv("invokeruid", i.uid.as_str());
+        }
+        items.kv("clid", clid);
+        let line = event("notifyclientmoved", &items);
+        self.send_view_event(&line, &[from, cid]);
+        Ok(())
+    }
+
+    /// A client leaves: reason 8 (left), 5 (kicked from server), 6 (banned), 3 (timeout).
+    pub fn remove_client(
+        &mut self,
+        clid: u32,
+        reasonid: u32,
+        reasonmsg: &str,
+        invoker: Option<&Client>,
+    ) -> bool {
+        let Some(c) = self.clients.remove(&clid) else {
+            return false;
+        };
+        let mut items = Items::new();
+        items
+            .kv("cfid", c.cid)
+            .kv("ctid", 0)
+            .kv("reasonid", reasonid);
+        if let Some(i) = invoker {
+            items
+                .kv("invokerid", i.clid)
+                .kv("invokername", i.nickname.as_str())
+                .kv("invokeruid", i.uid.as_str());
+        }
+        items.kv("reasonmsg", reasonmsg);
+        if reasonid == 6 {
+            items.kv("bantime", 0);
+        }
+        items.kv("clid", clid);
+        let line = event("notifyclientleftview", &items);
+        self.send_view_event(&line, &[c.cid]);
+        // A kicked query client loses its connection.
+        if let Some(h) = c.session.and_then(|s| self.sessions.get(&s)) {
+            let _ = h.tx.send(Out::Close);
+        }
+        true
+    }
+
+    /// Seconds since the server started.
+    pub fn uptime(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+}
+
+pub fn join(ids: &[u32]) -> String {
+    ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}

@@ -1,0 +1,908 @@
+//! The simulator over real sockets, driven by the core's state machine (and raw bytes where
+//! the exact wire matters).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use common::{cmd, Conn};
+use ts3_sim::{Sim, SimConfig};
+use ts3q::{Config, Mode};
+
+fn sim() -> Sim {
+    Sim::start(SimConfig {
+        flood: None,
+        ..SimConfig::default()
+    })
+    .expect("start")
+}
+
+fn demo() -> Sim {
+    Sim::start(SimConfig {
+        flood: None,
+        demo: true,
+        ..SimConfig::default()
+    })
+    .expect("start")
+}
+
+fn raw(addr: std::net::SocketAddr) -> (TcpStream, BufReader<TcpStream>) {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let r = BufReader::new(s.try_clone().unwrap());
+    (s, r)
+}
+
+fn read_line(r: &mut BufReader<TcpStream>) -> String {
+    let mut v = Vec::new();
+    r.read_until(b'\r', &mut v).unwrap();
+    String::from_utf8_lossy(&v).into_owned()
+}
+
+#[test]
+fn greeting_and_replies_byte_exact() {
+    let sim = sim();
+    let (mut s, mut r) = raw(sim.query_addr());
+    assert_eq!(read_line(&mut r), "TS3\n\r");
+    assert_eq!(
+        read_line(&mut r),
+        "Welcome to the TeamSpeak 3 ServerQuery interface, type \"help\" for a list of commands and \"help <command>\" for information on a specific command.\n\r"
+    );
+    s.write_all(b"version\n").unwrap();
+    assert_eq!(
+        read_line(&mut r),
+        "version=3.13.7 build=1655727713 platform=Linux\n\r"
+    );
+    assert_eq!(read_line(&mut r), "error id=0 msg=ok\n\r");
+    s.write_all(b"frobnicate\n").unwrap();
+    assert_eq!(
+        read_line(&mut r),
+        "error id=256 msg=command\\snot\\sfound\n\r"
+    );
+    // Blank lines and lines of spaces are ignored; \n\r from the client is fine too.
+    s.write_all(b"\n   \nlogin serveradmin wrong\n\r").unwrap();
+    assert_eq!(
+        read_line(&mut r),
+        "error id=520 msg=invalid\\sloginname\\sor\\spassword\n\r"
+    );
+    // The positional form real servers accept.
+    s.write_all(format!("login serveradmin {}\n", sim.password()).as_bytes())
+        .unwrap();
+    assert_eq!(read_line(&mut r), "error id=0 msg=ok\n\r");
+    s.write_all(b"use 1\n").unwrap();
+    assert_eq!(read_line(&mut r), "error id=0 msg=ok\n\r");
+    s.write_all(b"quit\n").unwrap();
+    assert_eq!(read_line(&mut r), "error id=0 msg=ok\n\r");
+    let mut rest = Vec::new();
+    r.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "closed after quit");
+}
+
+#[test]
+fn login_use_whoami_logout() {
+    let sim = sim();
+    let mut c = Conn::server(sim.query_addr());
+    assert_eq!(c.err(cmd("clientlist")), 518, "not logged in");
+    assert_eq!(
+        c.err(
+            cmd("login")
+                .param("client_login_name", "serveradmin")
+                .param("client_login_password", "nope")
+        ),
+        520
+    );
+    let me = c.ok(cmd("whoami"));
+    assert_eq!(
+        me.first().unwrap().str("virtualserver_status").unwrap(),
+        "unknown"
+    );
+    c.ok(cmd("login")
+        .param("client_login_name", "serveradmin")
+        .param("client_login_password", sim.password()));
+    assert_eq!(c.err(cmd("clientlist")), 1024, "no server selected");
+    assert_eq!(c.err(cmd("use").param("sid", 2)), 1024);
+    assert_eq!(c.err(cmd("use").param("port", 1234)), 1024);
+    c.ok(cmd("use")
+        .param("port", 9987)
+        .option("virtual")
+        .param("client_nickname", "Bot"));
+    let me = c.ok(cmd("whoami"));
+    let me = me.first().unwrap();
+    assert_eq!(me.str("virtualserver_status").unwrap(), "online");
+    assert_eq!(me.str("client_nickname").unwrap(), "Bot");
+    assert_eq!(me.str("client_login_name").unwrap(), "serveradmin");
+    let clid: u32 = me.parse("client_id").unwrap();
+    let list = c.ok(cmd("clientlist"));
+    let q = list
+        .iter()
+        .find(|i| i.parse::<u32>("clid") == Ok(clid))
+        .expect("query client listed");
+    assert_eq!(q.str("client_type").unwrap(), "1");
+    c.ok(cmd("logout"));
+    assert_eq!(c.err(cmd("clientlist")), 518);
+    assert!(sim.clients().is_empty(), "the query client left on logout");
+}
+
+#[test]
+fn server_info_and_list() {
+    let sim = demo();
+    let mut c = Conn::admin(&sim);
+    let info = c.ok(cmd("serverinfo"));
+    let info = info.first().unwrap();
+    assert_eq!(
+        info.str("virtualserver_name").unwrap(),
+        "TeamSpeak ]I[ Server"
+    );
+    assert_eq!(info.parse::<u32>("virtualserver_port"), Ok(9987));
+    assert_eq!(info.parse::<u32>("virtualserver_clientsonline"), Ok(5));
+    assert_eq!(info.parse::<u32>("virtualserver_queryclientsonline"), Ok(1));
+    let list = c.ok(cmd("serverlist"));
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        list.first().unwrap().parse::<u32>("virtualserver_id"),
+        Ok(1)
+    );
+}
+
+#[test]
+fn channels() {
+    let sim = sim();
+    let mut c = Conn::admin(&sim);
+    let mut watcher = Conn::admin(&sim);
+    watcher.ok(cmd("servernotifyregister")
+        .param("event", "channel")
+        .param("id", 0));
+
+    let list = c.ok(cmd("channellist")
+        .option("topic")
+        .option("flags")
+        .option("voice")
+        .option("limits")
+        .option("icon")
+        .option("secondsempty"));
+    assert_eq!(list.len(), 1, "a fresh server has one channel");
+    let d = list.first().unwrap();
+    for key in [
+        "cid",
+        "pid",
+        "channel_order",
+        "channel_name",
+        "channel_topic",
+        "channel_flag_default",
+        "channel_codec",
+        "channel_maxclients",
+        "total_clients",
+        "channel_icon_id",
+        "seconds_empty",
+    ] {
+        assert!(d.contains(key), "channellist lacks {key}");
+    }
+    assert_eq!(d.str("channel_flag_default").unwrap(), "1");
+
+    let r = c.ok(cmd("channelcreate")
+        .param("channel_name", "Raid | Night")
+        .param("channel_topic", "Tuesday 20:00")
+        .param("channel_flag_permanent", 1));
+    let cid: u32 = r.first().unwrap().parse("cid").unwrap();
+    let ev = watcher.event("notifychannelcreated");
+    assert_eq!(
+        ev.first().unwrap().str("channel_name").unwrap(),
+        "Raid | Night"
+    );
+    assert_eq!(
+        c.err(cmd("channelcreate").param("channel_name", "Raid | Night")),
+        771
+    );
+    assert_eq!(
+        c.err(
+            cmd("channelcreate")
+                .param("channel_name", "x")
+                .param("cpid", 999)
+        ),
+        768
+    );
+    let sub = c.ok(cmd("channelcreate")
+        .param("channel_name", "Sub")
+        .param("cpid", cid));
+    let sub: u32 = sub.first().unwrap().parse("cid").unwrap();
+
+    let info = c.ok(cmd("channelinfo").param("cid", cid));
+    assert_eq!(
+        info.first().unwrap().str("channel_topic").unwrap(),
+        "Tuesday 20:00"
+    );
+    assert_eq!(c.err(cmd("channelinfo").param("cid", 999)), 768);
+    assert_eq!(c.err(cmd("channelinfo")), 1539);
+
+    c.ok(cmd("channeledit")
+        .param("cid", cid)
+        .param("channel_name", "Raid"));
+    let ev = watcher.event("notifychanneledited");
+    assert_eq!(ev.first().unwrap().str("channel_name").unwrap(), "Raid");
+    assert_eq!(ev.first().unwrap().str("reasonid").unwrap(), "10");
+
+    c.ok(cmd("channelmove")
+        .param("cid", sub)
+        .param("cpid", 0)
+        .param("order", 0));
+    watcher.event("notifychannelmoved");
+    assert_eq!(
+        c.err(cmd("channelmove").param("cid", cid).param("cpid", cid)),
+        768
+    );
+
+    let clid = sim.add_client("Ben", cid).unwrap();
+    assert_eq!(
+        c.err(cmd("channeldelete").param("cid", cid).param("force", 0)),
+        772
+    );
+    c.ok(cmd("channeldelete").param("cid", cid).param("force", 1));
+    watcher.event("notifychanneldeleted");
+    assert_eq!(
+        sim.clients().iter().find(|v| v.clid == clid).unwrap().cid,
+        1,
+        "moved to the default channel"
+    );
+    assert_eq!(
+        c.err(cmd("channeldelete").param("cid", 1).param("force", 1)),
+        1538,
+        "the default channel stays"
+    );
+}
+
+#[test]
+fn clients() {
+    let sim = demo();
+    let mut c = Conn::admin(&sim);
+    let all = c.ok(cmd("clientlist")
+        .option("uid")
+        .option("away")
+        .option("voice")
+        .option("times")
+        .option("groups")
+        .option("info")
+        .option("country")
+        .option("ip"));
+    assert_eq!(all.len(), 5);
+    let first = all.first().unwrap();
+    for key in [
+        "clid",
+        "cid",
+        "client_database_id",
+        "client_nickname",
+        "client_type",
+        "client_unique_identifier",
+        "client_away",
+        "client_input_muted",
+        "client_idle_time",
+        "client_servergroups",
+        "client_version",
+        "client_country",
+        "connection_client_ip",
+    ] {
+        assert!(first.contains(key), "clientlist lacks {key}");
+    }
+    // Every item has the same keys.
+    let keys: Vec<Vec<u8>> = first.keys().map(<[u8]>::to_vec).collect();
+    assert!(all
+        .iter()
+        .all(|i| i.keys().map(<[u8]>::to_vec).collect::<Vec<_>>() == keys));
+    let nick = all
+        .iter()
+        .find(|i| i.str("client_nickname").unwrap().contains('|'))
+        .unwrap();
+    assert_eq!(nick.str("client_nickname").unwrap(), "Jürgen | bot");
+
+    let found = c.ok(cmd("clientfind").param("pattern", "ali"));
+    assert_eq!(
+        found.first().unwrap().str("client_nickname").unwrap(),
+        "Alice"
+    );
+    assert_eq!(c.err(cmd("clientfind").param("pattern", "nobody")), 1281);
+    let alice: u32 = found.first().unwrap().parse("clid").unwrap();
+    let ben = sim
+        .clients()
+        .into_iter()
+        .find(|v| v.nickname == "Ben")
+        .unwrap();
+
+    let info = c.ok(cmd("clientinfo")
+        .param("clid", alice)
+        .pipe()
+        .param("clid", ben.clid));
+    assert_eq!(info.len(), 2);
+    assert_eq!(info.get(1).unwrap().str("client_nickname").unwrap(), "Ben");
+    assert_eq!(c.err(cmd("clientinfo").param("clid", 999)), 512);
+
+    c.ok(cmd("clientmove")
+        .param("clid", alice)
+        .pipe()
+        .param("clid", ben.clid)
+        .param("cid", 5));
+    assert!(sim
+        .clients()
+        .iter()
+        .filter(|v| v.clid == alice || v.clid == ben.clid)
+        .all(|v| v.cid == 5));
+    assert_eq!(
+        c.err(cmd("clientmove").param("clid", alice).param("cid", 5)),
+        770
+    );
+    assert_eq!(
+        c.err(cmd("clientmove").param("clid", alice).param("cid", 99)),
+        768
+    );
+    assert_eq!(
+        c.err(cmd("clientmove").param("clid", 999).param("cid", 1)),
+        512
+    );
+
+    c.ok(cmd("clientpoke")
+        .param("clid", alice)
+        .param("msg", "wake up"));
+    assert_eq!(
+        c.err(cmd("clientpoke").param("clid", 999).param("msg", "x")),
+        512
+    );
+
+    c.ok(cmd("clientkick")
+        .param("reasonid", 4)
+        .param("reasonmsg", "out")
+        .param("clid", alice));
+    assert_eq!(
+        sim.clients().iter().find(|v| v.clid == alice).unwrap().cid,
+        1
+    );
+    c.ok(cmd("clientkick")
+        .param("reasonid", 5)
+        .param("reasonmsg", "Go away!")
+        .param("clid", alice)
+        .pipe()
+        .param("clid", ben.clid));
+    assert!(!sim
+        .clients()
+        .iter()
+        .any(|v| v.clid == alice || v.clid == ben.clid));
+    assert_eq!(
+        c.err(cmd("clientkick").param("reasonid", 5).param("clid", alice)),
+        512
+    );
+
+    c.ok(cmd("clientupdate").param("client_nickname", "Robo Bot"));
+    assert!(sim
+        .clients()
+        .iter()
+        .any(|v| v.nickname == "Robo Bot" && v.client_type == 1));
+    assert_eq!(
+        c.err(cmd("clientupdate").param("client_nickname", "Bob")),
+        513
+    );
+}
+
+#[test]
+fn events_follow_state_changes() {
+    let sim = demo();
+    let mut server = Conn::admin(&sim);
+    server.ok(cmd("servernotifyregister").param("event", "server"));
+    let mut both = Conn::admin(&sim);
+    both.ok(cmd("servernotifyregister").param("event", "server"));
+    both.ok(cmd("servernotifyregister")
+        .param("event", "channel")
+        .param("id", 0));
+    let mut text = Conn::admin(&sim);
+    for e in ["textserver", "textchannel", "textprivate"] {
+        text.ok(cmd("servernotifyregister").param("event", e));
+    }
+    assert_eq!(
+        text.err(cmd("servernotifyregister").param("event", "nonsense")),
+        1538
+    );
+
+    let clid = sim.add_client("Newbie", 2).unwrap();
+    let ev = server.event("notifycliententerview");
+    let i = ev.first().unwrap();
+    assert_eq!(i.str("client_nickname").unwrap(), "Newbie");
+    assert_eq!(i.parse::<u32>("ctid"), Ok(2));
+    assert_eq!(i.str("reasonid").unwrap(), "0");
+    // Registered for server and channel events: the real server sends it twice.
+    both.event("notifycliententerview");
+    both.event("notifycliententerview");
+
+    sim.move_client(clid, 3).unwrap();
+    let ev = server.event("notifyclientmoved");
+    assert_eq!(ev.first().unwrap().parse::<u32>("ctid"), Ok(3));
+
+    // Text: server-wide from a voice client, and from the query client itself.
+    assert!(sim.send_text(clid, 3, 0, "hello all"));
+    let ev = text.event("notifytextmessage");
+    assert_eq!(ev.first().unwrap().str("msg").unwrap(), "hello all");
+    assert_eq!(ev.first().unwrap().str("invokername").unwrap(), "Newbie");
+    let me: u32 = text
+        .ok(cmd("whoami"))
+        .first()
+        .unwrap()
+        .parse("client_id")
+        .unwrap();
+    assert!(sim.send_text(clid, 1, me, "psst"));
+    assert_eq!(
+        text.event("notifytextmessage")
+            .first()
+            .unwrap()
+            .str("targetmode")
+            .unwrap(),
+        "1"
+    );
+    server.ok(cmd("sendtextmessage")
+        .param("targetmode", 3)
+        .param("target", 0)
+        .param("msg", "Whirlpool in 5s"));
+    assert_eq!(
+        text.event("notifytextmessage")
+            .first()
+            .unwrap()
+            .str("msg")
+            .unwrap(),
+        "Whirlpool in 5s"
+    );
+
+    assert!(sim.remove_client(clid));
+    let ev = server.event("notifyclientleftview");
+    assert_eq!(ev.first().unwrap().str("reasonid").unwrap(), "8");
+
+    server.ok(cmd("serveredit").param("virtualserver_name", "Renamed"));
+    assert_eq!(
+        server
+            .event("notifyserveredited")
+            .first()
+            .unwrap()
+            .str("virtualserver_name")
+            .unwrap(),
+        "Renamed"
+    );
+
+    server.ok(cmd("servernotifyunregister"));
+    sim.add_client("Quiet", 1).unwrap();
+    both.event("notifycliententerview");
+    server.settle(Duration::from_millis(200));
+    assert!(
+        server.events.is_empty(),
+        "unregistered: {:?}",
+        server.events
+    );
+}
+
+#[test]
+fn banclient_answers_two_lines() {
+    let sim = demo();
+    let mut c = Conn::admin(&sim);
+    c.ok(cmd("servernotifyregister").param("event", "server"));
+    let bob = sim
+        .clients()
+        .into_iter()
+        .find(|v| v.nickname == "Bob")
+        .unwrap();
+    let r = c.ok(cmd("banclient")
+        .param("clid", bob.clid)
+        .param("time", 60)
+        .param("banreason", "spam"));
+    assert_eq!(r.len(), 2);
+    assert!(r.iter().all(|i| i.contains("banid")));
+    assert_eq!(
+        c.event("notifyclientleftview")
+            .first()
+            .unwrap()
+            .str("reasonid")
+            .unwrap(),
+        "6"
+    );
+    assert_eq!(c.ok(cmd("banlist")).len(), 2);
+}
+
+#[test]
+fn flood_protection_then_ban() {
+    let sim = Sim::start(SimConfig {
+        flood: Some((10, Duration::from_secs(3))),
+        flood_ban_after: 5,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let (mut s, mut r) = raw(sim.query_addr());
+    read_line(&mut r);
+    read_line(&mut r);
+    for _ in 0..10 {
+        s.write_all(b"version\n").unwrap();
+        read_line(&mut r);
+        assert_eq!(read_line(&mut r), "error id=0 msg=ok\n\r");
+    }
+    s.write_all(b"version\n").unwrap();
+    let line = read_line(&mut r);
+    assert!(
+        line.starts_with("error id=524 msg=client\\sis\\sflooding extra_msg=please\\swait\\s"),
+        "{line}"
+    );
+    for _ in 0..4 {
+        s.write_all(b"version\n").unwrap();
+        assert!(read_line(&mut r).starts_with("error id=524"));
+    }
+    s.write_all(b"version\n").unwrap();
+    assert!(read_line(&mut r).starts_with("error id=3329 msg=connection\\sfailed,\\syou\\sare\\sbanned extra_msg=you\\smay\\sretry\\sin\\s600\\sseconds"));
+    let mut rest = Vec::new();
+    r.read_to_end(&mut rest).unwrap();
+    // A new connection from the banned address is refused the same way.
+    let (_s2, mut r2) = raw(sim.query_addr());
+    assert!(read_line(&mut r2).starts_with("error id=3329"));
+}
+
+#[test]
+fn pacing_client_is_never_refused() {
+    let sim = Sim::start(SimConfig {
+        flood: Some((10, Duration::from_secs(1))),
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let limit = ts3q::FloodLimit {
+        commands: 10,
+        window: Duration::from_secs(1),
+        margin: Duration::from_millis(50),
+    };
+    let mut c = Conn::open(
+        sim.query_addr(),
+        Config::server_query()
+            .flood_limit(Some(limit))
+            .flood_retries(0),
+    );
+    let start = Instant::now();
+    for _ in 0..25 {
+        assert_eq!(c.err(cmd("version")), 0);
+    }
+    assert!(
+        start.elapsed() >= Duration::from_secs(2),
+        "paced over at least two windows"
+    );
+}
+
+#[test]
+fn idle_timeout_and_blank_lines() {
+    let sim = Sim::start(SimConfig {
+        idle_timeout: Some(Duration::from_millis(600)),
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let (mut s, mut r) = raw(sim.query_addr());
+    read_line(&mut r);
+    read_line(&mut r);
+    let start = Instant::now();
+    std::thread::sleep(Duration::from_millis(300));
+    s.write_all(b"\n").unwrap(); // not activity on current servers
+    let mut rest = Vec::new();
+    r.read_to_end(&mut rest).unwrap();
+    let t = start.elapsed();
+    assert!(
+        t >= Duration::from_millis(550) && t < Duration::from_secs(3),
+        "closed after {t:?}"
+    );
+}
+
+#[test]
+fn over_long_line_is_refused_and_connection_goes_on() {
+    let sim = Sim::start(SimConfig {
+        max_line: 1024,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let (mut s, mut r) = raw(sim.query_addr());
+    read_line(&mut r);
+    read_line(&mut r);
+    s.write_all(format!("clientfind pattern={}\nversion\n", "x".repeat(5000)).as_bytes())
+        .unwrap();
+    assert!(read_line(&mut r).starts_with("error id=1541"));
+    assert!(read_line(&mut r).starts_with("version="));
+}
+
+fn ft_upload(sim: &Sim, key: &str, data: &[u8]) {
+    let mut s = TcpStream::connect(sim.ft_addr()).unwrap();
+    s.write_all(key.as_bytes()).unwrap();
+    s.write_all(data).unwrap();
+    let mut rest = Vec::new();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.read_to_end(&mut rest).unwrap(); // the server closes once it has everything
+}
+
+fn ft_download(sim: &Sim, key: &str) -> Vec<u8> {
+    let mut s = TcpStream::connect(sim.ft_addr()).unwrap();
+    s.write_all(key.as_bytes()).unwrap();
+    let mut data = Vec::new();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.read_to_end(&mut data).unwrap();
+    data
+}
+
+#[test]
+fn file_transfers() {
+    let sim = sim();
+    let mut c = Conn::admin(&sim);
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let up = c.ok(cmd("ftinitupload")
+        .param("clientftfid", 1)
+        .param("name", "/dir x/a.bin")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("size", data.len())
+        .param("overwrite", 1)
+        .param("resume", 0));
+    let rec = up.first().unwrap();
+    let key = rec.str("ftkey").unwrap().into_owned();
+    assert_eq!(key.len(), 32);
+    assert_eq!(rec.parse::<u16>("port"), Ok(sim.ft_addr().port()));
+    assert_eq!(rec.str("seekpos").unwrap(), "0");
+    ft_upload(&sim, &key, &data);
+    assert_eq!(sim.file(1, "/dir x/a.bin").unwrap(), data);
+    // Keys are single use.
+    assert!(ft_download(&sim, &key).is_empty());
+
+    let down = c.ok(cmd("ftinitdownload")
+        .param("clientftfid", 2)
+        .param("name", "/dir x/a.bin")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("seekpos", 1000));
+    let rec = down.first().unwrap();
+    assert_eq!(rec.parse::<usize>("size"), Ok(data.len()));
+    assert_eq!(ft_download(&sim, &rec.str("ftkey").unwrap()), &data[1000..]);
+
+    // Refusals are records inside an ok response.
+    let r = c.ok(cmd("ftinitupload")
+        .param("clientftfid", 3)
+        .param("name", "/dir x/a.bin")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("size", 5)
+        .param("overwrite", 0)
+        .param("resume", 0));
+    assert_eq!(r.first().unwrap().str("status").unwrap(), "2050");
+    let r = c.ok(cmd("ftinitdownload")
+        .param("clientftfid", 4)
+        .param("name", "/missing")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("seekpos", 0));
+    let rec = r.first().unwrap();
+    assert_eq!(
+        (
+            rec.str("status").unwrap().as_ref(),
+            rec.str("size").unwrap().as_ref()
+        ),
+        ("2051", "0")
+    );
+    assert!(rec.get("ftkey").is_none());
+    let r = c.ok(cmd("ftinitupload")
+        .param("clientftfid", 5)
+        .param("name", "/x")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("size", 5)
+        .param("overwrite", 1)
+        .param("resume", 1));
+    assert_eq!(r.first().unwrap().str("status").unwrap(), "2056");
+    assert_eq!(
+        c.err(
+            cmd("ftinitupload")
+                .param("clientftfid", 6)
+                .param("name", "/x")
+                .param("cid", 99)
+                .param("cpw", "")
+                .param("size", 5)
+        ),
+        768
+    );
+
+    // Resume: the server answers with the stored size as seekpos.
+    sim.put_file(1, "/part", b"hello ".to_vec());
+    let r = c.ok(cmd("ftinitupload")
+        .param("clientftfid", 7)
+        .param("name", "/part")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("size", 11)
+        .param("overwrite", 0)
+        .param("resume", 1));
+    let rec = r.first().unwrap();
+    assert_eq!(rec.str("seekpos").unwrap(), "6");
+    ft_upload(&sim, &rec.str("ftkey").unwrap(), b"world");
+    assert_eq!(sim.file(1, "/part").unwrap(), b"hello world");
+
+    // Listing and managing files.
+    c.ok(cmd("ftcreatedir")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("dirname", "/new"));
+    assert_eq!(
+        c.err(
+            cmd("ftcreatedir")
+                .param("cid", 1)
+                .param("cpw", "")
+                .param("dirname", "/new")
+        ),
+        2050
+    );
+    let list = c.ok(cmd("ftgetfilelist")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("path", "/"));
+    let names: Vec<String> = list
+        .iter()
+        .map(|i| i.str("name").unwrap().into_owned())
+        .collect();
+    assert_eq!(names, ["new", "part"]);
+    let info = c.ok(cmd("ftgetfileinfo")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("name", "/part"));
+    assert_eq!(info.first().unwrap().str("size").unwrap(), "11");
+    c.ok(cmd("ftrenamefile")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("oldname", "/part")
+        .param("newname", "/whole"));
+    assert!(sim.file(1, "/whole").is_some());
+    assert_eq!(
+        c.err(
+            cmd("ftrenamefile")
+                .param("cid", 1)
+                .param("cpw", "")
+                .param("oldname", "/part")
+                .param("newname", "/y")
+        ),
+        2051
+    );
+    c.ok(cmd("ftdeletefile")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("name", "/whole")
+        .pipe()
+        .param("name", "/new"));
+    assert_eq!(
+        c.err(
+            cmd("ftgetfilelist")
+                .param("cid", 1)
+                .param("cpw", "")
+                .param("path", "/")
+        ),
+        1281,
+        "empty"
+    );
+    assert_eq!(
+        c.err(
+            cmd("ftgetfileinfo")
+                .param("cid", 1)
+                .param("cpw", "")
+                .param("name", "/whole")
+        ),
+        2051
+    );
+}
+
+#[test]
+fn client_query_mode() {
+    let sim = demo();
+    let mut c = Conn::open(
+        sim.client_query_addr(),
+        Config::client_query().flood_limit(None).keepalive(None),
+    );
+    assert_eq!(c.client.schandlerid(), Some(1));
+    assert_eq!(c.client.greeting().unwrap().mode, Mode::ClientQuery);
+    assert_eq!(c.err(cmd("whoami")), 1796, "auth first");
+    assert_eq!(c.err(cmd("auth").param("apikey", "WRONG")), 1538);
+    c.ok(cmd("auth").param("apikey", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF"));
+    c.ok(cmd("use"));
+    assert_eq!(c.err(cmd("use").param("schandlerid", 2)), 1799);
+    assert_eq!(
+        c.ok(cmd("currentschandlerid"))
+            .first()
+            .unwrap()
+            .str("schandlerid")
+            .unwrap(),
+        "1"
+    );
+    let me = c.ok(cmd("whoami"));
+    let clid: u32 = me.first().unwrap().parse("clid").unwrap();
+    c.ok(cmd("clientnotifyregister")
+        .param("schandlerid", 1)
+        .param("event", "any"));
+    c.ok(cmd("clientupdate")
+        .param("client_input_muted", true)
+        .param("client_output_muted", true));
+    let ev = c.event("notifyclientupdated");
+    let i = ev.first().unwrap();
+    assert_eq!(
+        i.keys().next().unwrap(),
+        b"schandlerid",
+        "ClientQuery events carry schandlerid first"
+    );
+    assert_eq!(i.parse::<u32>("clid"), Ok(clid));
+    assert_eq!(i.str("client_input_muted").unwrap(), "1");
+    assert!(c.ok(cmd("clientlist")).len() >= 5);
+    assert!(c.ok(cmd("channellist")).len() >= 5);
+    let bob = sim
+        .clients()
+        .into_iter()
+        .find(|v| v.nickname == "Bob")
+        .unwrap();
+    sim.send_text(bob.clid, 3, 0, "hi from Bob");
+    assert_eq!(
+        c.event("notifytextmessage")
+            .first()
+            .unwrap()
+            .str("msg")
+            .unwrap(),
+        "hi from Bob"
+    );
+    assert_eq!(c.err(cmd("serverinfo").allow_unknown()), 256);
+}
+
+#[test]
+fn stops_on_drop() {
+    let sim = sim();
+    let addr = sim.query_addr();
+    let c = Conn::admin(&sim);
+    drop(sim);
+    assert!(TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err());
+    drop(c);
+}
+
+#[test]
+fn drop_connections_disconnects_clients() {
+    let sim = sim();
+    let mut c = Conn::admin(&sim);
+    sim.drop_connections();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !c.closed {
+        assert!(Instant::now() < deadline);
+        c.pump(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn binary_prints_ports_and_serves() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ts3-sim"))
+        .args([
+            "--query-port",
+            "0",
+            "--client-query-port",
+            "0",
+            "--ft-port",
+            "0",
+            "--password",
+            "pw",
+            "--demo",
+            "--no-flood",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    for _ in 0..3 {
+        let mut l = String::new();
+        out.read_line(&mut l).unwrap();
+        lines.push(l);
+    }
+    assert!(lines[0].starts_with("query 127.0.0.1:"), "{lines:?}");
+    assert!(lines[1].starts_with("client-query 127.0.0.1:"));
+    assert!(lines[2].starts_with("filetransfer 127.0.0.1:"));
+    let addr: std::net::SocketAddr = lines[0]
+        .trim()
+        .trim_start_matches("query ")
+        .parse()
+        .unwrap();
+    let mut c = Conn::server(addr);
+    c.ok(cmd("login")
+        .param("client_login_name", "serveradmin")
+        .param("client_login_password", "pw"));
+    c.ok(cmd("use").param("sid", 1));
+    assert_eq!(c.ok(cmd("clientlist")).len(), 5);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
