@@ -129,6 +129,7 @@ fn read_loop(shared: &Shared, stream: &TcpStream, session: &mut Session) {
                     Err(_) => Some((err::not_found(), After::Continue)),
                     Ok(cmd) => {
                         last_command = Instant::now();
+                        settle_uploads(shared, &cmd);
                         Some(run(shared, session, &cmd))
                     }
                 },
@@ -145,6 +146,37 @@ fn read_loop(shared: &Shared, stream: &TcpStream, session: &mut Session) {
                 return;
             }
         }
+    }
+}
+
+/// A client that closes its upload socket and at once asks for the file must find it: as on a
+/// real server, where the upload completes before the next command is read, file commands
+/// about a file wait (a bounded time) for its upload to finish.
+fn settle_uploads(shared: &Shared, cmd: &ParsedCommand) {
+    if !matches!(
+        cmd.name(),
+        "ftinitdownload" | "ftgetfileinfo" | "ftgetfilelist" | "ftdeletefile" | "ftrenamefile"
+    ) {
+        return;
+    }
+    let cid = cmd.get("cid").and_then(|v| v.parse::<u32>()).unwrap_or(0);
+    let name = cmd
+        .get("name")
+        .or_else(|| cmd.get("oldname"))
+        .map(|v| v.to_str_lossy().into_owned());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let pending = {
+            let w = lock(&shared.world);
+            match &name {
+                Some(n) => w.upload_pending(cid, n),
+                None => w.uploading.iter().any(|(c, _)| *c == cid),
+            }
+        };
+        if !pending {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 

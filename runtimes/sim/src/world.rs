@@ -150,6 +150,8 @@ pub struct World {
     pub sessions: HashMap<SessionId, SessionHandle>,
     pub files: HashMap<u32, BTreeMap<String, FileEntry>>,
     pub transfers: HashMap<String, Transfer>,
+    /// Uploads whose key was redeemed and whose data is still arriving.
+    pub uploading: Vec<(u32, String)>,
     pub bans: Vec<Ban>,
     pub flood: HashMap<IpAddr, Flood>,
     next_cid: u32,
@@ -186,6 +188,7 @@ impl World {
             sessions: HashMap::new(),
             files: HashMap::new(),
             transfers: HashMap::new(),
+            uploading: Vec::new(),
             bans: Vec::new(),
             flood: HashMap::new(),
             next_cid: 1,
@@ -595,6 +598,18 @@ impl World {
             let _ = h.tx.send(Out::Close);
         }
         true
+    }
+
+    /// Whether an upload of this file was announced or is under way.
+    pub fn upload_pending(&self, cid: u32, name: &str) -> bool {
+        let now = Instant::now();
+        self.uploading.iter().any(|(c, n)| *c == cid && n == name)
+            || self.transfers.values().any(|t| {
+                t.cid == cid
+                    && t.name == name
+                    && t.expires > now
+                    && matches!(t.kind, TransferKind::Upload { .. })
+            })
     }
 
     /// Seconds since the server started.
