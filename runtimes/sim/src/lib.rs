@@ -30,6 +30,7 @@ mod commands;
 mod conn;
 mod ft;
 mod reply;
+pub mod ssh;
 mod world;
 
 use conn::lock;
@@ -325,3 +326,8 @@ fn accept_loop(
             }
         })
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

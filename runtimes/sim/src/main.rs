@@ -113,6 +113,14 @@ fn bridge(args: &[String]) -> Result<(), String> {
         i += 1;
     }
     let addr = connect.ok_or("bridge needs --connect HOST:PORT")?;
+    // Clients that ask for a pseudo-terminal (py-ts3 does) must not get echo or line editing:
+    // switch the terminal to raw mode; on a pipe this fails and changes nothing.
+    let _ = std::process::Command::new("stty")
+        .args(["raw", "-echo"])
+        .stdin(std::process::Stdio::inherit())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
     let stream = TcpStream::connect(&addr).map_err(|e| format!("{addr}: {e}"))?;
     let mut reader = BufReader::new(stream.try_clone().map_err(|e| e.to_string())?);
     let mut out = std::io::stdout();

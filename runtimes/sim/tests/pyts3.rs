@@ -127,4 +127,37 @@ fn py_ts3_examples_work_against_the_simulator() {
     let out = String::from_utf8_lossy(&run(&sim, "transfer").stdout).into_owned();
     assert_eq!(out, "upload complete.\ndownload complete.\nidentical\n");
     assert_eq!(sim.file(1, "/comic.png").map(|d| d.len()), Some(200_000));
+
+    // The same through a real OpenSSH server bridged to the simulator: py-ts3's ssh:// URI.
+    let bin = Path::new(env!("CARGO_BIN_EXE_ts3-sim"));
+    let ssh = ts3_sim::ssh::SshBridge::start(bin, sim.query_addr(), "serveradmin", &sim.password())
+        .expect("sshd starts (needs root and openssh-server)");
+    let uri = format!("ssh://serveradmin:{}@{}", sim.password(), ssh.addr());
+    let out = Command::new(python())
+        .arg(script())
+        .arg(&uri)
+        .arg("viewer")
+        .output()
+        .expect("run py-ts3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!(
+        "py-ts3 viewer over ssh:\n{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "py-ts3 over ssh failed");
+    assert_eq!(
+        text,
+        expected.replace("-> Ben\n", "-> Ben\n      -> Newcomer\n"),
+        "the hello bot's newcomer is in the lobby now"
+    );
+    let out = Command::new(python())
+        .arg(script())
+        .arg(&uri)
+        .arg("transfer")
+        .output()
+        .expect("run py-ts3");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "upload complete.\ndownload complete.\nidentical\n"
+    );
 }

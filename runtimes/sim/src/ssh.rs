@@ -1,0 +1,135 @@
+//! A real OpenSSH server in front of the simulator, for testing SSH ServerQuery clients.
+//!
+//! The recipe (what [`SshBridge::start`] does):
+//! 1. a system user whose name and password are the query login (see [`ensure_system_user`]);
+//! 2. a host key made with `ssh-keygen` in a private temporary directory;
+//! 3. `/usr/sbin/sshd -D -e -f CONFIG` on a loopback port, with `UsePAM no`, password
+//!    authentication only, `AllowUsers` that one user, and
+//!    `ForceCommand ts3-sim bridge --connect QUERY_ADDR --login NAME --password PW`;
+//! 4. the bridge joins the SSH session's stdin/stdout to the query port: it passes the
+//!    greeting through, logs in itself (over SSH the SSH login is the query login), and puts
+//!    a terminal, if the client asked for one, into raw mode so nothing is echoed or rewritten.
+//!
+//! Needs root (for the user and `/run/sshd`) and the `openssh-server` package.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Creates (or updates) a system user for password logins over SSH. Changes the machine's
+/// users: meant for CI and test machines. Needs root.
+pub fn ensure_system_user(name: &str, password: &str) -> io::Result<()> {
+    let exists = Command::new("id")
+        .arg(name)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?
+        .success();
+    if !exists {
+        run(Command::new("useradd").args(["-M", "-s", "/bin/sh", name]))?;
+    }
+    let mut child = Command::new("chpasswd").stdin(Stdio::piped()).spawn()?;
+    if let Some(stdin) = child.stdin.as_mut() {
+        io::Write::write_all(stdin, format!("{name}:{password}\n").as_bytes())?;
+    }
+    drop(child.stdin.take());
+    if !child.wait()?.success() {
+        return Err(io::Error::other("chpasswd failed"));
+    }
+    Ok(())
+}
+
+fn run(cmd: &mut Command) -> io::Result<()> {
+    let out = cmd.output()?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )))
+    }
+}
+
+/// A running sshd bridged to a simulator's query port; stopped when dropped.
+#[derive(Debug)]
+pub struct SshBridge {
+    child: Child,
+    addr: SocketAddr,
+    dir: PathBuf,
+}
+
+impl SshBridge {
+    /// Starts sshd on a free loopback port. `bridge_bin` is the `ts3-sim` binary.
+    pub fn start(
+        bridge_bin: &Path,
+        query: SocketAddr,
+        login: &str,
+        password: &str,
+    ) -> io::Result<SshBridge> {
+        ensure_system_user(login, password)?;
+        std::fs::create_dir_all("/run/sshd")?;
+        let dir = std::env::temp_dir().join(format!(
+            "ts3-sim-sshd-{}-{}",
+            std::process::id(),
+            query.port()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let key = dir.join("host_key");
+        run(Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", ""])
+            .arg("-f")
+            .arg(&key))?;
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let config = dir.join("sshd_config");
+        std::fs::write(
+            &config,
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {key}\nPidFile {pid}\nUsePAM no\n\
+                 PasswordAuthentication yes\nKbdInteractiveAuthentication no\nPubkeyAuthentication no\n\
+                 PermitRootLogin no\nAllowUsers {login}\nStrictModes no\nX11Forwarding no\n\
+                 AllowTcpForwarding no\nLogLevel ERROR\n\
+                 ForceCommand {bin} bridge --connect {query} --login {login} --password {password}\n",
+                key = key.display(),
+                pid = dir.join("sshd.pid").display(),
+                bin = bridge_bin.display(),
+            ),
+        )?;
+        let child = Command::new("/usr/sbin/sshd")
+            .arg("-D")
+            .arg("-e")
+            .arg("-f")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .spawn()?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut bridge = SshBridge { child, addr, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            if let Some(status) = bridge.child.try_wait()? {
+                return Err(io::Error::other(format!("sshd exited: {status}")));
+            }
+            if Instant::now() > deadline {
+                return Err(io::Error::other("sshd did not start listening"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(bridge)
+    }
+
+    /// The SSH address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for SshBridge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
