@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 use ts3q::ParsedCommand;
 
 use crate::reply::{err, event, Items, Reply};
-use crate::world::{join, unix_now, Client, Mode, SessionId, Transfer, TransferKind, World};
+use crate::world::{
+    join, unix_now, Client, Mode, SessionId, Transfer, TransferKind, World, SERVER_GROUPS,
+};
 
 /// Per-connection state owned by its reader thread.
 #[derive(Debug)]
@@ -145,6 +147,7 @@ fn server_command(
         }
         "banclient" => banclient(w, s, cmd),
         "banlist" => Ok(banlist(w)),
+        "servergrouplist" => Ok(servergrouplist(w)),
         "ftinitupload" => ftinit(w, cmd, true),
         "ftinitdownload" => ftinit(w, cmd, false),
         "ftgetfilelist" => ftgetfilelist(w, cmd),
@@ -1046,6 +1049,30 @@ fn banclient(w: &mut World, s: &Session, cmd: &ParsedCommand) -> Result<Reply, R
     }
     w.remove_client(clid, 6, &reason, invoker.as_ref());
     Ok(reply)
+}
+
+fn servergrouplist(w: &World) -> Reply {
+    let mut i = Items::new();
+    for (sgid, name, kind) in SERVER_GROUPS {
+        let members = w
+            .clients
+            .values()
+            .filter(|c| c.servergroups.contains(sgid))
+            .count();
+        i.item()
+            .kv("sgid", *sgid)
+            .kv("name", *name)
+            .kv("type", *kind)
+            .kv("iconid", 0)
+            .kv("savedb", 1)
+            .kv("sortid", 0)
+            .kv("namemode", 0)
+            .kv("n_modifyp", 75)
+            .kv("n_member_addp", if *sgid == 6 { 75 } else { 0 })
+            .kv("n_member_removep", if *sgid == 6 { 75 } else { 0 })
+            .kv("total_members", members);
+    }
+    Reply::items(i)
 }
 
 fn banlist(w: &World) -> Reply {

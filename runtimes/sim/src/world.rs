@@ -169,6 +169,15 @@ pub fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Server groups of a fresh server: (sgid, name, type: 1 regular, 2 query).
+pub const SERVER_GROUPS: &[(u32, &str, u32)] = &[
+    (1, "Guest Server Query", 2),
+    (2, "Admin Server Query", 2),
+    (6, "Server Admin", 1),
+    (7, "Normal", 1),
+    (8, "Guest", 1),
+];
+
 impl World {
     pub fn new(config: SimConfig) -> World {
         let now = Instant::now();

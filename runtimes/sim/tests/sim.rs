@@ -498,6 +498,31 @@ fn banclient_answers_two_lines() {
         "6"
     );
     assert_eq!(c.ok(cmd("banlist")).len(), 2);
+    let groups = c.ok(cmd("servergrouplist"));
+    assert!(groups
+        .iter()
+        .any(|g| g.str("name").unwrap() == "Server Admin"));
+}
+
+#[test]
+fn expired_transfer_keys_are_refused() {
+    let sim = Sim::start(SimConfig {
+        flood: None,
+        ft_key_ttl_secs: 0,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let mut c = Conn::admin(&sim);
+    let r = c.ok(cmd("ftinitupload")
+        .param("clientftfid", 1)
+        .param("name", "/late")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("size", 3)
+        .param("overwrite", 1)
+        .param("resume", 0));
+    ft_upload(&sim, &r.first().unwrap().str("ftkey").unwrap(), b"abc");
+    assert_eq!(sim.file(1, "/late"), None, "an expired key uploads nothing");
 }
 
 #[test]
