@@ -25,6 +25,7 @@ use crate::error::{ParseError, ProtocolError, QueryError, RequestError, SendErro
 use crate::framing::{Frame, LineFramer, DEFAULT_MAX_LINE};
 use crate::pacing::{FloodLimit, Pacer};
 use crate::parse::{classify, Event, Items, LineKind, Response, Status};
+use crate::session::SessionLog;
 
 /// Which query interface the peer is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -214,8 +215,23 @@ pub enum Output {
     Event(Event),
     /// A problem with the connection that belongs to no command; the machine goes on.
     Warning(ProtocolError),
+    /// A machine made with [`Client::resume`] replayed the session (login, use, subscriptions);
+    /// `failed` lists what the server refused.
+    Resumed {
+        /// Replayed commands that did not succeed.
+        failed: Vec<ReplayFailure>,
+    },
     /// The machine closed; every pending command has been answered. Close the transport.
     Closed(CloseReason),
+}
+
+/// A replayed command that did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayFailure {
+    /// The command's name (never its parameters: they may hold a password).
+    pub command: String,
+    /// Its error line, or why there is none.
+    pub result: Result<Status, RequestError>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,6 +239,7 @@ enum Origin {
     User(RequestId),
     Keepalive,
     Quit,
+    Replay,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -371,6 +388,9 @@ pub struct Client {
     greeting: Option<Greeting>,
     deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
     last_event: Option<Bytes>,
+    session: SessionLog,
+    replaying: usize,
+    replay_failed: Vec<ReplayFailure>,
 }
 
 impl fmt::Debug for Client {
@@ -409,7 +429,36 @@ impl Client {
             greeting: None,
             deadlines: BinaryHeap::new(),
             last_event: None,
+            session: SessionLog::default(),
+            replaying: 0,
+            replay_failed: Vec::new(),
         }
+    }
+
+    /// A machine for a new connection that first restores `session` (login, `use`, event
+    /// subscriptions) after the greeting, before any command submitted meanwhile, then
+    /// delivers [`Output::Resumed`]. This is how a runtime reconnects.
+    pub fn resume(config: Config, now: Instant, session: SessionLog) -> Client {
+        let mut c = Client::new(config, now);
+        for line in session.replay() {
+            c.queue.push_back(Pending {
+                origin: Origin::Replay,
+                bytes: line,
+                timeout: c.config.response_timeout,
+                retries: 0,
+            });
+            c.replaying += 1;
+        }
+        c.session = session;
+        if c.replaying == 0 {
+            c.outputs.push_back(Output::Resumed { failed: Vec::new() });
+        }
+        c
+    }
+
+    /// The session state recorded from successful commands (see [`SessionLog`]).
+    pub fn session(&self) -> &SessionLog {
+        &self.session
     }
 
     /// A machine for a connection whose greeting was already consumed (or never sent).
@@ -540,6 +589,13 @@ impl Client {
                 }),
                 Origin::Keepalive => return self.shut(CloseReason::KeepaliveTimeout),
                 Origin::Quit => return self.shut(CloseReason::Quit),
+                Origin::Replay => {
+                    let command = command_name(&entry.bytes);
+                    self.replay_done(Some(ReplayFailure {
+                        command,
+                        result: Err(RequestError::Timeout(timeout)),
+                    }));
+                }
             }
         }
         if let Some(at) = self.keepalive_due() {
@@ -831,9 +887,34 @@ impl Client {
             Ok(status) => self.respond(failure, data, status),
         };
         match head.origin {
-            Origin::User(id) => self.outputs.push_back(Output::Response { id, result }),
+            Origin::User(id) => {
+                if matches!(&result, Ok(r) if r.status().is_ok()) {
+                    self.session.observe(&head.bytes);
+                }
+                self.outputs.push_back(Output::Response { id, result })
+            }
             Origin::Keepalive => {}
             Origin::Quit => self.shut(CloseReason::Quit),
+            Origin::Replay => {
+                let result = result.map(|r| r.status().clone());
+                if matches!(&result, Ok(s) if s.is_ok()) {
+                    self.session.observe(&head.bytes);
+                    self.replay_done(None);
+                } else {
+                    let command = command_name(&head.bytes);
+                    self.replay_done(Some(ReplayFailure { command, result }));
+                }
+            }
+        }
+    }
+
+    /// One replayed command finished; after the last, report how the resume went.
+    fn replay_done(&mut self, failure: Option<ReplayFailure>) {
+        self.replay_failed.extend(failure);
+        self.replaying = self.replaying.saturating_sub(1);
+        if self.replaying == 0 {
+            let failed = std::mem::take(&mut self.replay_failed);
+            self.outputs.push_back(Output::Resumed { failed });
         }
     }
 
@@ -969,6 +1050,15 @@ impl Client {
         self.deadlines.clear();
         self.outputs.push_back(Output::Closed(reason));
     }
+}
+
+/// The name of a command line (the first word).
+fn command_name(line: &[u8]) -> String {
+    let end = line
+        .iter()
+        .position(|&b| b == b' ' || b == b'\n')
+        .unwrap_or(line.len());
+    String::from_utf8_lossy(&line[..end]).into_owned()
 }
 
 fn trim_spaces(b: &[u8]) -> &[u8] {

@@ -51,6 +51,8 @@ pub mod escape;
 pub mod framing;
 pub mod pacing;
 pub mod parse;
+pub mod session;
+pub mod uri;
 
 pub use bytes::{self, Bytes, BytesMut};
 pub use client::{Client, CloseReason, Config, Greeting, Mode, Output, RequestId, State};
@@ -63,6 +65,8 @@ pub use error::{
 pub use escape::{escape, escape_bytes, escape_into, unescape, unescape_bytes, unescape_into};
 pub use pacing::FloodLimit;
 pub use parse::{ids, Event, Item, Items, Response, Status, Value};
+pub use session::SessionLog;
+pub use uri::{QueryUri, Transport, UriError};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

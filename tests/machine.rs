@@ -863,3 +863,54 @@ fn debug_output_never_shows_credentials() {
         assert!(!text.contains(secret), "{text}");
     }
 }
+
+#[test]
+fn session_is_recorded_and_resumed() {
+    let t0 = Instant::now();
+    let mut c = open(quiet(), t0);
+    for cmd in [
+        Command::new("login")
+            .param("client_login_name", "serveradmin")
+            .param("client_login_password", "pw"),
+        Command::new("use").param("sid", 1),
+        Command::new("servernotifyregister").param("event", "server"),
+        Command::new("servernotifyregister").param("event", "textchannel"),
+        Command::new("clientlist"),
+    ] {
+        c.send(cmd, t0).unwrap();
+    }
+    c.send(
+        Command::new("servernotifyregister").param("event", "bogus"),
+        t0,
+    )
+    .unwrap();
+    sent(&mut c);
+    c.handle_input(b"error id=0 msg=ok\n\rerror id=0 msg=ok\n\rerror id=0 msg=ok\n\rerror id=0 msg=ok\n\rclid=1\n\rerror id=0 msg=ok\n\rerror id=1538 msg=invalid\\sparameter\n\r", t0);
+    drain(&mut c);
+    assert_eq!(c.session().replay().len(), 4, "{:?}", c.session());
+
+    // The connection drops; a new machine restores the session before the user's command.
+    let mut r = Client::resume(quiet(), t0, c.session().clone());
+    let user = r.send(Command::new("clientlist"), t0).unwrap();
+    r.handle_input(SQ_GREETING, t0);
+    assert_eq!(
+        sent(&mut r),
+        "login client_login_name=serveradmin client_login_password=pw\nuse sid=1\nservernotifyregister event=server\nservernotifyregister event=textchannel\nclientlist\n"
+    );
+    r.handle_input(b"error id=0 msg=ok\n\rerror id=0 msg=ok\n\rerror id=0 msg=ok\n\rerror id=1538 msg=invalid\\sparameter\n\rerror id=0 msg=ok\n\r", t0);
+    let out = drain(&mut r);
+    assert!(matches!(out[0], Output::Greeting(_)));
+    match &out[1] {
+        Output::Resumed { failed } => {
+            assert_eq!(failed.len(), 1);
+            assert_eq!(failed[0].command, "servernotifyregister");
+            assert_eq!(failed[0].result.as_ref().unwrap().id(), 1538);
+        }
+        o => panic!("{o:?}"),
+    }
+    assert!(matches!(&out[2], Output::Response { id, .. } if *id == user));
+    assert_eq!(out.len(), 3);
+    // Nothing to replay: resumed at once.
+    let mut e = Client::resume(quiet(), t0, Default::default());
+    assert!(matches!(drain(&mut e)[..], [Output::Resumed { .. }]));
+}
