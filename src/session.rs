@@ -37,10 +37,8 @@ impl SessionLog {
                 self.select = Some(line.clone());
                 self.subscriptions.clear();
             }
-            "servernotifyregister" | "clientnotifyregister" => {
-                if !self.subscriptions.contains(line) {
-                    self.subscriptions.push(line.clone());
-                }
+            "servernotifyregister" | "clientnotifyregister" if !self.subscriptions.contains(line) => {
+                self.subscriptions.push(line.clone());
             }
             "servernotifyunregister" | "clientnotifyunregister" => self.subscriptions.clear(),
             _ => {}
@@ -88,7 +86,7 @@ impl fmt::Debug for SessionLog {
             }
         }
         f.debug_list()
-            .entries(self.replay().iter().map(|l| Line(l)).collect::<Vec<_>>())
+            .entries(self.replay().iter().map(Line).collect::<Vec<_>>())
             .finish()
     }
 }
