@@ -55,7 +55,7 @@ pub mod session;
 pub mod uri;
 
 pub use bytes::{self, Bytes, BytesMut};
-pub use client::{Client, CloseReason, Config, Greeting, Mode, Output, RequestId, State};
+pub use client::{Client, CloseReason, Config, Greeting, Mode, Output, ReplayFailure, RequestId, State};
 pub use codec::{Arg, ParsedCommand, Pipe};
 pub use command::{Command, CommandSet, Disp, ParamValue};
 pub use error::{
@@ -64,7 +64,7 @@ pub use error::{
 };
 pub use escape::{escape, escape_bytes, escape_into, unescape, unescape_bytes, unescape_into};
 pub use pacing::FloodLimit;
-pub use parse::{ids, Event, Item, Items, Response, Status, Value};
+pub use parse::{ids, Event, Item, Items, OwnedItem, Response, Status, Value};
 pub use session::SessionLog;
 pub use uri::{QueryUri, Transport, UriError};
 

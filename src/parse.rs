@@ -703,6 +703,56 @@ impl Response {
     }
 }
 
+impl Response {
+    /// The items as owned values (they share this response's buffer; nothing is copied).
+    pub fn into_items(self) -> Vec<OwnedItem> {
+        let n = self.len();
+        let shared = std::sync::Arc::new(self);
+        (0..n).map(|index| OwnedItem { response: shared.clone(), index }).collect()
+    }
+
+    /// The first item as an owned value.
+    pub fn into_first(self) -> Option<OwnedItem> {
+        (!self.is_empty()).then(|| OwnedItem { response: std::sync::Arc::new(self), index: 0 })
+    }
+}
+
+/// One item of a response, owned (the response's buffer is shared, not copied).
+#[derive(Clone)]
+pub struct OwnedItem {
+    response: std::sync::Arc<Response>,
+    index: usize,
+}
+
+impl OwnedItem {
+    /// The borrowed view, with every accessor of [`Item`].
+    pub fn item(&self) -> Item<'_> {
+        // `index` is always below `len()` (see `into_items` / `into_first`).
+        self.response.get(self.index).unwrap_or(Item { raw: &[], fields: &[] })
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<Value<'_>> {
+        self.item().get(key)
+    }
+
+    /// The value of `key` as text (lossy).
+    pub fn str(&self, key: &str) -> Option<Cow<'_, str>> {
+        self.item().str(key)
+    }
+
+    /// The value of `key` parsed as `T`.
+    pub fn parse<T: FromStr>(&self, key: &str) -> Result<T, FieldError> {
+        self.item().parse(key)
+    }
+}
+
+impl fmt::Debug for OwnedItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.item(), f)
+    }
+}
+
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
