@@ -55,7 +55,9 @@ pub mod session;
 pub mod uri;
 
 pub use bytes::{self, Bytes, BytesMut};
-pub use client::{Client, CloseReason, Config, Greeting, Mode, Output, ReplayFailure, RequestId, State};
+pub use client::{
+    Client, CloseReason, Config, Greeting, Mode, Output, ReplayFailure, RequestId, State,
+};
 pub use codec::{Arg, ParsedCommand, Pipe};
 pub use command::{Command, CommandSet, Disp, ParamValue};
 pub use error::{

@@ -708,12 +708,20 @@ impl Response {
     pub fn into_items(self) -> Vec<OwnedItem> {
         let n = self.len();
         let shared = std::sync::Arc::new(self);
-        (0..n).map(|index| OwnedItem { response: shared.clone(), index }).collect()
+        (0..n)
+            .map(|index| OwnedItem {
+                response: shared.clone(),
+                index,
+            })
+            .collect()
     }
 
     /// The first item as an owned value.
     pub fn into_first(self) -> Option<OwnedItem> {
-        (!self.is_empty()).then(|| OwnedItem { response: std::sync::Arc::new(self), index: 0 })
+        (!self.is_empty()).then(|| OwnedItem {
+            response: std::sync::Arc::new(self),
+            index: 0,
+        })
     }
 }
 
@@ -728,7 +736,10 @@ impl OwnedItem {
     /// The borrowed view, with every accessor of [`Item`].
     pub fn item(&self) -> Item<'_> {
         // `index` is always below `len()` (see `into_items` / `into_first`).
-        self.response.get(self.index).unwrap_or(Item { raw: &[], fields: &[] })
+        self.response.get(self.index).unwrap_or(Item {
+            raw: &[],
+            fields: &[],
+        })
     }
 
     /// The value of `key`.

@@ -37,7 +37,9 @@ impl SessionLog {
                 self.select = Some(line.clone());
                 self.subscriptions.clear();
             }
-            "servernotifyregister" | "clientnotifyregister" if !self.subscriptions.contains(line) => {
+            "servernotifyregister" | "clientnotifyregister"
+                if !self.subscriptions.contains(line) =>
+            {
                 self.subscriptions.push(line.clone());
             }
             "servernotifyunregister" | "clientnotifyunregister" => self.subscriptions.clear(),

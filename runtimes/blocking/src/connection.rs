@@ -5,8 +5,8 @@ use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
 use ts3q::{
-    Client, CloseReason, Command, Event, Mode, OwnedItem, Output, ParamValue, ReplayFailure, RequestId, Response, SessionLog,
-    Transport,
+    Client, CloseReason, Command, Event, Mode, Output, OwnedItem, ParamValue, ReplayFailure,
+    RequestId, Response, SessionLog, Transport,
 };
 
 use crate::transport::Io;
@@ -36,7 +36,10 @@ pub struct Connection {
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("options", &self.options).field("client", &self.client).finish_non_exhaustive()
+        f.debug_struct("Connection")
+            .field("options", &self.options)
+            .field("client", &self.client)
+            .finish_non_exhaustive()
     }
 }
 
@@ -71,7 +74,11 @@ impl Connection {
         conn.establish(None)?;
         if conn.options.transport == Transport::Tcp {
             if let Some((user, pass)) = conn.options.login.clone() {
-                conn.exec(Command::new("login").param("client_login_name", user.as_str()).param("client_login_password", pass.as_str()))?;
+                conn.exec(
+                    Command::new("login")
+                        .param("client_login_name", user.as_str())
+                        .param("client_login_password", pass.as_str()),
+                )?;
             }
         }
         if let Some(key) = conn.options.apikey.clone() {
@@ -86,8 +93,18 @@ impl Connection {
         let io = match o.transport {
             Transport::Tcp => Io::tcp(&o.host, o.port, o.connect_timeout)?,
             Transport::Ssh => {
-                let (user, pass) = o.login.clone().ok_or(Error::Unsupported("SSH needs a login"))?;
-                Io::ssh(&o.host, o.port, &user, &pass, &o.host_key, o.connect_timeout)?
+                let (user, pass) = o
+                    .login
+                    .clone()
+                    .ok_or(Error::Unsupported("SSH needs a login"))?;
+                Io::ssh(
+                    &o.host,
+                    o.port,
+                    &user,
+                    &pass,
+                    &o.host_key,
+                    o.connect_timeout,
+                )?
             }
         };
         let now = Instant::now();
@@ -100,7 +117,9 @@ impl Connection {
         self.closed = None;
         self.resumed = None;
         let deadline = now + self.options.connect_timeout;
-        let ready = |c: &mut Connection| c.client.greeting().is_some() && (!resuming || c.resumed.is_some());
+        let ready = |c: &mut Connection| {
+            c.client.greeting().is_some() && (!resuming || c.resumed.is_some())
+        };
         if !self.drive(Some(deadline), ready)? {
             return Err(match self.closed.clone() {
                 Some(reason) => Error::Closed(reason),
@@ -111,7 +130,11 @@ impl Connection {
     }
 
     /// Writes, reads and ticks the machine until `done` or `deadline`. Ok(false): deadline.
-    fn drive(&mut self, deadline: Option<Instant>, mut done: impl FnMut(&mut Connection) -> bool) -> Result<bool, Error> {
+    fn drive(
+        &mut self,
+        deadline: Option<Instant>,
+        mut done: impl FnMut(&mut Connection) -> bool,
+    ) -> Result<bool, Error> {
         loop {
             while let Some(bytes) = self.client.poll_transmit() {
                 let Some(io) = self.io.as_mut() else { break };
@@ -153,11 +176,18 @@ impl Connection {
                 self.client.handle_timeout(now);
                 continue;
             }
-            let Some(io) = self.io.as_mut() else { return Ok(false) };
+            let Some(io) = self.io.as_mut() else {
+                return Ok(false);
+            };
             match io.read(&mut self.buf, wake.map(|w| w - now)) {
                 Ok(0) => self.client.handle_eof(Instant::now()),
                 Ok(n) => self.client.handle_input(&self.buf[..n], Instant::now()),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                    ) =>
+                {
                     self.client.handle_timeout(Instant::now())
                 }
                 Err(_) => self.client.handle_eof(Instant::now()),
@@ -167,8 +197,12 @@ impl Connection {
 
     /// When the connection dropped: reconnect and replay the session if the policy allows.
     fn ensure_open(&mut self) -> Result<(), Error> {
-        let Some(reason) = self.closed.clone() else { return Ok(()) };
-        let (Some(policy), CloseReason::Eof | CloseReason::KeepaliveTimeout) = (self.options.reconnect, &reason) else {
+        let Some(reason) = self.closed.clone() else {
+            return Ok(());
+        };
+        let (Some(policy), CloseReason::Eof | CloseReason::KeepaliveTimeout) =
+            (self.options.reconnect, &reason)
+        else {
             return Err(Error::Closed(reason));
         };
         let session = self.client.session().clone();
@@ -205,13 +239,18 @@ impl Connection {
         self.drive(None, |c| c.results.contains_key(&id))?;
         match self.results.remove(&id) {
             Some(result) => Ok(result?),
-            None => Err(Error::Closed(self.closed.clone().unwrap_or(CloseReason::Eof))),
+            None => Err(Error::Closed(
+                self.closed.clone().unwrap_or(CloseReason::Eof),
+            )),
         }
     }
 
     /// Starts a command with the builder: `conn.query("clientkick").param(..).pipe()...fetch()`.
     pub fn query(&mut self, name: &str) -> Query<'_> {
-        Query { conn: self, cmd: Command::new(name) }
+        Query {
+            conn: self,
+            cmd: Command::new(name),
+        }
     }
 
     /// The next event, waiting at most `timeout` (`None`: forever); events that arrived during
@@ -239,7 +278,8 @@ impl Connection {
 
     /// ClientQuery: authenticates with an API key.
     pub fn auth(&mut self, apikey: &str) -> Result<(), Error> {
-        self.exec(Command::new("auth").param("apikey", apikey)).map(drop)
+        self.exec(Command::new("auth").param("apikey", apikey))
+            .map(drop)
     }
 
     /// ClientQuery: the server connection handler selected in the greeting.
@@ -290,7 +330,9 @@ impl std::os::fd::AsRawFd for Connection {
     /// The socket's descriptor (for SSH, the TCP socket under the session), for callers with
     /// their own poll loop. Only meaningful while the connection is open.
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.io.as_ref().map_or(-1, |io| io.tcp_stream().as_raw_fd())
+        self.io
+            .as_ref()
+            .map_or(-1, |io| io.tcp_stream().as_raw_fd())
     }
 }
 

@@ -54,7 +54,11 @@ pub struct Reconnect {
 
 impl Default for Reconnect {
     fn default() -> Reconnect {
-        Reconnect { attempts: 5, backoff: Duration::from_millis(200), max_backoff: Duration::from_secs(10) }
+        Reconnect {
+            attempts: 5,
+            backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+        }
     }
 }
 
@@ -90,7 +94,10 @@ impl std::fmt::Debug for Options {
             .field("transport", &self.transport)
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("login", &self.login.as_ref().map(|(u, _)| (u, "<redacted>")))
+            .field(
+                "login",
+                &self.login.as_ref().map(|(u, _)| (u, "<redacted>")),
+            )
             .field("apikey", &self.apikey.as_ref().map(|_| "<redacted>"))
             .field("connect_timeout", &self.connect_timeout)
             .field("config", &self.config)

@@ -30,7 +30,9 @@ pub(crate) fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<Tc
             Err(e) => last = Some(e),
         }
     }
-    Err(Error::Io(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "host has no address"))))
+    Err(Error::Io(last.unwrap_or_else(|| {
+        io::Error::new(io::ErrorKind::NotFound, "host has no address")
+    })))
 }
 
 impl Io {
@@ -40,20 +42,33 @@ impl Io {
 
     /// SSH: handshake, host key check, password login, then a shell channel with no PTY (a PTY
     /// would echo and rewrite lines).
-    pub(crate) fn ssh(host: &str, port: u16, user: &str, password: &str, check: &HostKeyCheck, timeout: Duration) -> Result<Io, Error> {
+    pub(crate) fn ssh(
+        host: &str,
+        port: u16,
+        user: &str,
+        password: &str,
+        check: &HostKeyCheck,
+        timeout: Duration,
+    ) -> Result<Io, Error> {
         let tcp = connect_tcp(host, port, timeout)?;
         let mut session = Session::new().map_err(Error::Ssh)?;
         session.set_tcp_stream(tcp.try_clone().map_err(Error::Io)?);
         session.set_timeout(timeout.as_millis().clamp(1, u32::MAX as u128) as u32);
         session.handshake().map_err(Error::Ssh)?;
         verify_host_key(&session, host, port, check)?;
-        session.userauth_password(user, password).map_err(|_| Error::SshAuth)?;
+        session
+            .userauth_password(user, password)
+            .map_err(|_| Error::SshAuth)?;
         if !session.authenticated() {
             return Err(Error::SshAuth);
         }
         let mut channel = session.channel_session().map_err(Error::Ssh)?;
         channel.shell().map_err(Error::Ssh)?;
-        Ok(Io::Ssh { tcp, session, channel })
+        Ok(Io::Ssh {
+            tcp,
+            session,
+            channel,
+        })
     }
 
     /// Reads what is there, waiting at most `timeout` (`None`: forever).
@@ -65,7 +80,9 @@ impl Io {
                 s.set_read_timeout(t)?;
                 s.read(buf)
             }
-            Io::Ssh { session, channel, .. } => {
+            Io::Ssh {
+                session, channel, ..
+            } => {
                 session.set_timeout(t.map_or(0, |t| t.as_millis().min(u32::MAX as u128) as u32));
                 channel.read(buf)
             }
@@ -75,10 +92,12 @@ impl Io {
     pub(crate) fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
         match self {
             Io::Tcp(s) => s.write_all(data),
-            Io::Ssh { session, channel, .. } => {
+            Io::Ssh {
+                session, channel, ..
+            } => {
                 session.set_timeout(10_000);
-                channel.write_all(data)?;
-                channel.flush()
+                // No `flush()`: for libssh2 that discards the channel's *received* data.
+                channel.write_all(data)
             }
         }
     }
@@ -88,7 +107,11 @@ impl Io {
             Io::Tcp(s) => {
                 let _ = s.shutdown(Shutdown::Both);
             }
-            Io::Ssh { tcp, session, channel } => {
+            Io::Ssh {
+                tcp,
+                session,
+                channel,
+            } => {
                 session.set_timeout(1000);
                 let _ = channel.send_eof();
                 let _ = channel.close();
@@ -106,11 +129,18 @@ impl Io {
     }
 }
 
-fn verify_host_key(session: &Session, host: &str, port: u16, check: &HostKeyCheck) -> Result<(), Error> {
+fn verify_host_key(
+    session: &Session,
+    host: &str,
+    port: u16,
+    check: &HostKeyCheck,
+) -> Result<(), Error> {
     match check {
         HostKeyCheck::AcceptAny => Ok(()),
         HostKeyCheck::Sha256(expected) => {
-            let got = session.host_key_hash(HashType::Sha256).ok_or(Error::HostKeyMismatch)?;
+            let got = session
+                .host_key_hash(HashType::Sha256)
+                .ok_or(Error::HostKeyMismatch)?;
             if got == expected.as_slice() {
                 Ok(())
             } else {
@@ -124,7 +154,8 @@ fn verify_host_key(session: &Session, host: &str, port: u16, check: &HostKeyChec
 fn known_hosts(session: &Session, host: &str, port: u16, path: &Path) -> Result<(), Error> {
     let (key, _) = session.host_key().ok_or(Error::HostKeyMismatch)?;
     let mut kh = session.known_hosts().map_err(Error::Ssh)?;
-    kh.read_file(path, KnownHostFileKind::OpenSSH).map_err(Error::Ssh)?;
+    kh.read_file(path, KnownHostFileKind::OpenSSH)
+        .map_err(Error::Ssh)?;
     match kh.check_port(host, port, key) {
         CheckResult::Match => Ok(()),
         _ => Err(Error::HostKeyMismatch),

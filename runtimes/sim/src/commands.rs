@@ -18,6 +18,8 @@ pub struct Session {
     pub login: Option<String>,
     pub selected: bool,
     pub authed: bool,
+    /// Commands received so far.
+    pub commands: u64,
 }
 
 /// What the connection does after the reply.

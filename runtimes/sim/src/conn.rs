@@ -60,6 +60,7 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream, mode: Mode) {
         login: None,
         selected: false,
         authed: false,
+        commands: 0,
     };
     read_loop(&shared, &stream, &mut session);
     let _ = tx.send(Out::Close);
@@ -183,7 +184,11 @@ fn settle_uploads(shared: &Shared, cmd: &ParsedCommand) {
 /// Flood check, then the command.
 fn run(shared: &Shared, session: &mut Session, cmd: &ParsedCommand) -> (Reply, After) {
     let mut w = lock(&shared.world);
-    if let Some(limit) = w.config.flood {
+    // Over SSH the SSH login is the query login and costs no command; the bridge replays it
+    // as the session's first `login`, which is therefore not counted.
+    let ssh_like_login = session.commands == 0 && cmd.name() == "login";
+    session.commands += 1;
+    if let (Some(limit), false) = (w.config.flood, ssh_like_login) {
         let now = Instant::now();
         let ban_after = w.config.flood_ban_after;
         let ban_time = w.config.flood_ban_time;

@@ -53,6 +53,33 @@ fn run(cmd: &mut Command) -> io::Result<()> {
     }
 }
 
+/// The `ts3-sim` binary of this workspace's build, for `ForceCommand`: looked up next to the
+/// running test executable (`target/<profile>/`), built with cargo when it is not there yet.
+pub fn bridge_binary() -> io::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let profile_dir = exe
+        .parent()
+        .and_then(|d| {
+            if d.ends_with("deps") {
+                d.parent()
+            } else {
+                Some(d)
+            }
+        })
+        .ok_or_else(|| io::Error::other("no executable directory"))?;
+    let bin = profile_dir.join("ts3-sim");
+    if !bin.exists() {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-p", "ts3-sim", "--bin", "ts3-sim"]);
+        if profile_dir.ends_with("release") {
+            cmd.arg("--release");
+        }
+        run(&mut cmd)?;
+    }
+    Ok(bin)
+}
+
 /// A running sshd bridged to a simulator's query port; stopped when dropped.
 #[derive(Debug)]
 pub struct SshBridge {
