@@ -49,6 +49,7 @@ pub mod definitions;
 pub mod error;
 pub mod escape;
 pub mod framing;
+pub mod options;
 pub mod pacing;
 pub mod parse;
 pub mod session;

@@ -161,29 +161,3 @@ fn known_hosts(session: &Session, host: &str, port: u16, path: &Path) -> Result<
         _ => Err(Error::HostKeyMismatch),
     }
 }
-
-/// Parses an OpenSSH fingerprint (`SHA256:base64`, padding optional) into its 32 bytes.
-pub fn parse_sha256_fingerprint(s: &str) -> Option<[u8; 32]> {
-    let b64 = s.strip_prefix("SHA256:").unwrap_or(s).trim_end_matches('=');
-    let mut bits: u32 = 0;
-    let mut nbits = 0;
-    let mut out = Vec::with_capacity(32);
-    for c in b64.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(v);
-        nbits += 6;
-        if nbits >= 8 {
-            nbits -= 8;
-            out.push((bits >> nbits) as u8);
-            bits &= (1 << nbits) - 1;
-        }
-    }
-    out.try_into().ok()
-}
