@@ -1,1 +1,84 @@
-pub fn x() {}
+//! # ts3q-smol: shared, pipelined TeamSpeak 3 query connections on smol
+//!
+//! One driver task per connection runs the [`ts3q`] state machine: it writes what the machine
+//! emits, feeds it what the socket (or SSH channel) gives, and sleeps on a `Timer` until the
+//! machine's next deadline. [`Connection`] is a cheap, cloneable handle: commands from many
+//! tasks at once are pipelined through the one connection; events arrive on a channel.
+//!
+//! ```no_run
+//! smol::block_on(async {
+//!     let conn = ts3q_smol::Connection::open("telnet://serveradmin:secret@localhost:10011").await?;
+//!     conn.exec(ts3q::Command::new("use").param("sid", 1)).await?;
+//!     conn.exec(ts3q::Command::new("servernotifyregister").param("event", "server")).await?;
+//!     let clients = conn.query("clientlist").option("uid").all().await?;
+//!     println!("{} clients", clients.len());
+//!     let event = conn.next_event().await?;
+//!     println!("{}", event.name());
+//!     Ok::<(), ts3q_smol::Error>(())
+//! })
+//! .unwrap();
+//! ```
+//!
+//! async-ssh2-lite 0.5 sits on async-io 1.x, smol 2 on async-io 2.x: SSH sessions are built on
+//! `async_ssh2_lite::AsyncIoTcpStream`, which runs inside smol unchanged.
+
+mod connection;
+mod transport;
+
+pub use connection::{Connection, Query, Reconnected};
+pub use ts3q;
+pub use ts3q::options::{parse_sha256_fingerprint, HostKeyCheck, Options, Reconnect};
+
+use ts3q::{CloseReason, QueryError, RequestError};
+
+/// Everything that can go wrong.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The socket failed (connection refused, reset, ...).
+    #[error("I/O error: {0}")]
+    Io(std::sync::Arc<std::io::Error>),
+    /// The URI does not parse.
+    #[error("invalid URI: {0}")]
+    Uri(#[from] ts3q::UriError),
+    /// The command does not compile.
+    #[error(transparent)]
+    Command(#[from] ts3q::CommandError),
+    /// The server refused the command (`error id != 0`).
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// No response in time, a malformed response, or the connection closed first.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// No event (or greeting) within the time asked for.
+    #[error("timed out")]
+    Timeout,
+    /// The connection is closed (and could not be reopened).
+    #[error("connection closed: {0:?}")]
+    Closed(CloseReason),
+    /// SSH failed below authentication.
+    #[error("SSH error: {0}")]
+    Ssh(String),
+    /// The SSH server refused the user name or password.
+    #[error("SSH authentication failed")]
+    SshAuth,
+    /// The SSH server's host key is not the expected one.
+    #[error("SSH host key does not match")]
+    HostKeyMismatch,
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::Io(std::sync::Arc::new(e))
+    }
+}
+
+impl Error {
+    /// The query error id, when the server refused the command.
+    pub fn query_id(&self) -> Option<u32> {
+        match self {
+            Error::Query(q) => Some(q.id()),
+            _ => None,
+        }
+    }
+}
