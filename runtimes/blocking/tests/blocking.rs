@@ -430,3 +430,64 @@ fn fault_not_a_query_server() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn ssh_host_key_pinning_and_known_hosts() {
+    let sim = sim(None);
+    let bin = ts3_sim::ssh::bridge_binary().unwrap();
+    let ssh =
+        ts3_sim::ssh::SshBridge::start(&bin, sim.query_addr(), "serveradmin", &sim.password())
+            .unwrap();
+    let fp = ts3q_blocking::parse_sha256_fingerprint(&ssh.host_key_sha256().unwrap())
+        .expect("fingerprint");
+    let known =
+        std::env::temp_dir().join(format!("ts3q-blocking-known-hosts-{}", ssh.addr().port()));
+    std::fs::write(&known, ssh.known_hosts_line().unwrap()).unwrap();
+    for check in [
+        ts3q_blocking::HostKeyCheck::Sha256(fp),
+        ts3q_blocking::HostKeyCheck::KnownHosts(known.clone()),
+    ] {
+        let o = Options::new(
+            Mode::ServerQuery,
+            Transport::Ssh,
+            "127.0.0.1",
+            ssh.addr().port(),
+        )
+        .login("serveradmin", &sim.password())
+        .host_key(check);
+        let mut conn = Connection::connect(o).expect("the right key is accepted");
+        conn.exec(Command::new("version")).unwrap();
+    }
+    std::fs::write(&known, "[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n").unwrap();
+    let o = Options::new(
+        Mode::ServerQuery,
+        Transport::Ssh,
+        "127.0.0.1",
+        ssh.addr().port(),
+    )
+    .login("serveradmin", &sim.password())
+    .host_key(ts3q_blocking::HostKeyCheck::KnownHosts(known.clone()));
+    assert!(matches!(
+        Connection::connect(o),
+        Err(Error::HostKeyMismatch)
+    ));
+    let _ = std::fs::remove_file(known);
+}
+
+#[test]
+fn dropping_closes() {
+    let sim = sim(None);
+    let mut conn = Connection::open(&format!(
+        "telnet://serveradmin:pa%3Ass%40word@{}",
+        sim.query_addr()
+    ))
+    .unwrap();
+    conn.exec(Command::new("version")).unwrap();
+    assert_eq!(sim.sessions(), 1);
+    drop(conn);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sim.sessions() > 0 {
+        assert!(Instant::now() < deadline, "quit sent on drop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -151,6 +151,30 @@ impl SshBridge {
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
+
+    /// The host key's OpenSSH fingerprint, `SHA256:...` (from `ssh-keygen -l -E sha256`).
+    pub fn host_key_sha256(&self) -> io::Result<String> {
+        let out = Command::new("ssh-keygen")
+            .args(["-l", "-E", "sha256", "-f"])
+            .arg(self.dir.join("host_key.pub"))
+            .output()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.split_whitespace()
+            .find(|w| w.starts_with("SHA256:"))
+            .map(str::to_string)
+            .ok_or_else(|| io::Error::other(format!("unexpected ssh-keygen output: {text}")))
+    }
+
+    /// A `known_hosts` line for this server (`[127.0.0.1]:PORT ssh-ed25519 AAAA...`).
+    pub fn known_hosts_line(&self) -> io::Result<String> {
+        let public = std::fs::read_to_string(self.dir.join("host_key.pub"))?;
+        let mut parts = public.split_whitespace();
+        let (kind, key) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        Ok(format!("[127.0.0.1]:{} {kind} {key}\n", self.addr.port()))
+    }
 }
 
 impl Drop for SshBridge {

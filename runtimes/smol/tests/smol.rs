@@ -500,3 +500,78 @@ fn fault_response_timeout() {
         assert!(start.elapsed() < Duration::from_secs(2));
     });
 }
+
+#[test]
+fn ssh_host_key_pinning_and_known_hosts() {
+    let sim = sim(None);
+    let bin = ts3_sim::ssh::bridge_binary().unwrap();
+    let ssh =
+        ts3_sim::ssh::SshBridge::start(&bin, sim.query_addr(), "serveradmin", &sim.password())
+            .unwrap();
+    let fp =
+        ts3q_smol::parse_sha256_fingerprint(&ssh.host_key_sha256().unwrap()).expect("fingerprint");
+    let known = std::env::temp_dir().join(format!("ts3q-smol-known-hosts-{}", ssh.addr().port()));
+    std::fs::write(&known, ssh.known_hosts_line().unwrap()).unwrap();
+    smol::block_on(async {
+        for check in [
+            ts3q_smol::HostKeyCheck::Sha256(fp),
+            ts3q_smol::HostKeyCheck::KnownHosts(known.clone()),
+        ] {
+            let o = Options::new(
+                Mode::ServerQuery,
+                Transport::Ssh,
+                "127.0.0.1",
+                ssh.addr().port(),
+            )
+            .login("serveradmin", &sim.password())
+            .host_key(check);
+            let conn = Connection::connect(o)
+                .await
+                .expect("the right key is accepted");
+            conn.exec(Command::new("version")).await.unwrap();
+        }
+        std::fs::write(&known, "[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n").unwrap();
+        let o = Options::new(
+            Mode::ServerQuery,
+            Transport::Ssh,
+            "127.0.0.1",
+            ssh.addr().port(),
+        )
+        .login("serveradmin", &sim.password())
+        .host_key(ts3q_smol::HostKeyCheck::KnownHosts(known.clone()));
+        assert!(matches!(
+            Connection::connect(o).await,
+            Err(Error::HostKeyMismatch)
+        ));
+    });
+    let _ = std::fs::remove_file(known);
+}
+
+#[test]
+fn dropping_the_last_handle_closes() {
+    let sim = sim(None);
+    smol::block_on(async {
+        let conn = Connection::open(&format!(
+            "telnet://serveradmin:pa%3Ass%40word@{}",
+            sim.query_addr()
+        ))
+        .await
+        .unwrap();
+        let other = conn.clone();
+        drop(conn);
+        other
+            .exec(Command::new("version"))
+            .await
+            .expect("a clone keeps it open");
+        assert_eq!(sim.sessions(), 1);
+        drop(other);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while sim.sessions() > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "quit sent when the last handle went"
+            );
+            smol::Timer::after(Duration::from_millis(20)).await;
+        }
+    });
+}
