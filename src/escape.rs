@@ -118,6 +118,7 @@ pub fn escape_bytes(value: &[u8]) -> Cow<'_, [u8]> {
 }
 
 /// Appends the escaped form of `value` to `out` (a `Vec<u8>` or `BytesMut`).
+#[inline]
 pub fn escape_into<B: BufMut>(value: &[u8], out: &mut B) {
     escape_from(value, 0, out)
 }
@@ -184,6 +185,7 @@ fn find_backslash(s: &[u8]) -> Option<usize> {
 }
 
 /// [`unescape`] for arbitrary bytes.
+#[inline]
 pub fn unescape_bytes(value: &[u8]) -> Cow<'_, [u8]> {
     match find_backslash(value) {
         None => Cow::Borrowed(value),
@@ -196,6 +198,7 @@ pub fn unescape_bytes(value: &[u8]) -> Cow<'_, [u8]> {
 }
 
 /// Appends the unescaped form of `value` to `out`.
+#[inline]
 pub fn unescape_into(value: &[u8], out: &mut Vec<u8>) {
     match find_backslash(value) {
         None => out.extend_from_slice(value),
