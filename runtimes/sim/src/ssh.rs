@@ -16,29 +16,56 @@ use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Creates (or updates) a system user for password logins over SSH. Changes the machine's
-/// users: meant for CI and test machines. Needs root.
+/// users: meant for CI and test machines. Needs root. Safe to call from parallel tests: calls
+/// are serialised, and each (user, password) is set up once per process.
 pub fn ensure_system_user(name: &str, password: &str) -> io::Result<()> {
-    let exists = Command::new("id")
-        .arg(name)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()?
-        .success();
-    if !exists {
-        run(Command::new("useradd").args(["-M", "-s", "/bin/sh", name]))?;
+    static DONE: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    if done.iter().any(|(n, p)| n == name && p == password) {
+        return Ok(());
     }
-    let mut child = Command::new("chpasswd").stdin(Stdio::piped()).spawn()?;
-    if let Some(stdin) = child.stdin.as_mut() {
-        io::Write::write_all(stdin, format!("{name}:{password}\n").as_bytes())?;
+    let exists = |name: &str| {
+        Command::new("id")
+            .arg(name)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !exists(name) {
+        let created = run(Command::new("useradd").args(["-M", "-s", "/bin/sh", name]));
+        // Another process may have created it meanwhile; only a missing user is an error.
+        if !exists(name) {
+            created?;
+        }
     }
-    drop(child.stdin.take());
-    if !child.wait()?.success() {
-        return Err(io::Error::other("chpasswd failed"));
+    // chpasswd takes /etc/shadow's lock; another process holding it makes it fail: retry.
+    let mut last = Ok(());
+    for _ in 0..20 {
+        let mut child = Command::new("chpasswd")
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        if let Some(stdin) = child.stdin.as_mut() {
+            io::Write::write_all(stdin, format!("{name}:{password}\n").as_bytes())?;
+        }
+        drop(child.stdin.take());
+        let out = child.wait_with_output()?;
+        if out.status.success() {
+            done.push((name.to_string(), password.to_string()));
+            return Ok(());
+        }
+        last = Err(io::Error::other(format!(
+            "chpasswd failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+        std::thread::sleep(Duration::from_millis(100));
     }
-    Ok(())
+    last
 }
 
 fn run(cmd: &mut Command) -> io::Result<()> {
