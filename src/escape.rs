@@ -174,31 +174,32 @@ pub fn unescape(value: &str) -> Cow<'_, str> {
     }
 }
 
-/// First backslash of `s`. Most values are short: an 8-bytes-at-a-time test (SWAR) beats
-/// memchr's dispatch there; long ones go to memchr.
+/// High bit in each byte of the 8 bytes at `w` that is a backslash (exact: no carries).
 #[inline(always)]
-fn find_backslash(s: &[u8]) -> Option<usize> {
-    if s.len() >= 64 {
-        return memchr(b'\\', s);
-    }
+fn backslashes(w: &[u8]) -> u64 {
     const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const BACKSLASH: u64 = 0x5c5c_5c5c_5c5c_5c5c;
-    let mut words = s.chunks_exact(8);
+    let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ BACKSLASH;
+    !(((x & LO7).wrapping_add(LO7)) | x | LO7)
+}
+
+/// First backslash of `s`. Escapes are usually close together (or the value is short): the
+/// first 32 bytes are tested 8 at a time (SWAR), which beats a memchr call there; a longer
+/// search goes to memchr.
+#[inline(always)]
+fn find_backslash(s: &[u8]) -> Option<usize> {
     let mut base = 0;
-    for w in &mut words {
-        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ BACKSLASH;
-        // High bit in each byte that was a backslash (exact: no carries between bytes).
-        let hits = !(((x & LO7).wrapping_add(LO7)) | x | LO7);
+    while base + 8 <= s.len() && base < 32 {
+        let hits = backslashes(&s[base..base + 8]);
         if hits != 0 {
             return Some(base + (hits.trailing_zeros() / 8) as usize);
         }
         base += 8;
     }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| b == b'\\')
-        .map(|p| base + p)
+    if base < 32 {
+        return s[base..].iter().position(|&b| b == b'\\').map(|p| base + p);
+    }
+    memchr(b'\\', &s[base..]).map(|p| base + p)
 }
 
 /// [`unescape`] for arbitrary bytes.
