@@ -13,7 +13,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 dirs = sys.argv[1:] or [os.path.join(HERE, "..", "tests", "fixtures")]
-out = {t: os.path.join(HERE, "corpus", t) for t in ("escape", "parse", "client", "codec")}
+out = {t: os.path.join(HERE, "corpus", t) for t in ("escape", "parse", "client", "codec", "ft_reply")}
 for d in out.values():
     os.makedirs(d, exist_ok=True)
 
@@ -40,6 +40,13 @@ for d in dirs:
             rest = rest[n:]
         prog.append(25)  # let time pass
         put("client", name, bytes(prog))
+
+for i, rec in enumerate([
+    b"clientftfid=1 serverftfid=6 ftkey=itRNdsIOvcBiBg\\/Xj4Ge51ZSrsShHuid port=30033 seekpos=0 proto=0",
+    b"clientftfid=1 serverftfid=7 ftkey=NrOga\\/4d2GpYC5oKgxuclTO37X83ca\\/1 port=30033 size=673460224 proto=0 ip=0.0.0.0,::1",
+    b"clientftfid=1 proto=0 status=2051 msg=file\\snot\\sfound size=0",
+]):
+    put("ft_reply", str(i), rec)
 
 for i, cmd in enumerate([
     b"clientkick reasonid=5 reasonmsg=Go\\saway! clid=1|clid=2",

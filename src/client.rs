@@ -157,6 +157,11 @@ impl Config {
         self.mode
     }
 
+    /// The default response timeout.
+    pub fn response_timeout_value(&self) -> Option<Duration> {
+        self.response_timeout
+    }
+
     fn keepalive_bytes(&self) -> Bytes {
         self.keepalive_command
             .clone()

@@ -48,6 +48,7 @@ mod command_sets;
 pub mod definitions;
 pub mod error;
 pub mod escape;
+pub mod filetransfer;
 pub mod framing;
 pub mod options;
 pub mod pacing;

@@ -1,9 +1,11 @@
 //! The connection: the core's verbs around a blocking byte pipe.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use ts3q::filetransfer::{self, Direction, Progress, Ticket};
 use ts3q::{
     Client, CloseReason, Command, Event, Mode, Output, OwnedItem, ParamValue, ReplayFailure,
     RequestId, Response, SessionLog, Transport,
@@ -11,6 +13,12 @@ use ts3q::{
 
 use crate::transport::Io;
 use crate::{Error, Options};
+
+/// A `clientftfid` unique among this process's transfers.
+fn next_ftid() -> u32 {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
 
 /// A reconnect that happened: which attempt succeeded and what the replayed session lost.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -295,6 +303,81 @@ impl Connection {
     /// The state machine (for its session log, state, counters).
     pub fn machine(&self) -> &Client {
         &self.client
+    }
+
+    /// Uploads `file` as `name` (a path like `/dir/a.png`) to channel `cid`, from where the
+    /// server asks (with `resume`, its stored size). Returns the file's size once the server
+    /// has it all.
+    pub fn upload(
+        &mut self,
+        file: &mut (impl Read + Seek),
+        name: &str,
+        cid: u32,
+        cpw: &str,
+        overwrite: bool,
+        resume: bool,
+    ) -> Result<u64, Error> {
+        let size = file.seek(SeekFrom::End(0))?;
+        let id = next_ftid();
+        let resp = self.exec(filetransfer::init_upload(
+            id, name, cid, cpw, size, overwrite, resume,
+        ))?;
+        let ticket = Ticket::from_response(&resp, Direction::Upload)?;
+        let mut progress = Progress::upload(size, ticket.seekpos);
+        let mut sock = self.transfer_socket(&ticket)?;
+        file.seek(SeekFrom::Start(progress.start))?;
+        let mut buf = vec![0u8; 64 * 1024];
+        while progress.remaining() > 0 {
+            let want = progress.remaining().min(buf.len() as u64) as usize;
+            let n = file.read(&mut buf[..want])?;
+            if n == 0 {
+                break; // the file shrank under us
+            }
+            sock.write_all(&buf[..n])?;
+            progress.advance(n as u64);
+        }
+        // No acknowledgement: the server closes once it has everything.
+        let _ = sock.shutdown(std::net::Shutdown::Write);
+        let mut rest = Vec::new();
+        let _ = sock.read_to_end(&mut rest);
+        Ok(progress.finish()?)
+    }
+
+    /// Downloads `name` from channel `cid` into `out`, starting at `seekpos`. Returns the
+    /// file's size once every byte arrived.
+    pub fn download(
+        &mut self,
+        out: &mut impl Write,
+        name: &str,
+        cid: u32,
+        cpw: &str,
+        seekpos: u64,
+    ) -> Result<u64, Error> {
+        let id = next_ftid();
+        let resp = self.exec(filetransfer::init_download(id, name, cid, cpw, seekpos))?;
+        let ticket = Ticket::from_response(&resp, Direction::Download)?;
+        let mut progress = Progress::download(ticket.size, seekpos);
+        let mut sock = self.transfer_socket(&ticket)?;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = sock.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            out.write_all(&buf[..n])?;
+            progress.advance(n as u64);
+        }
+        Ok(progress.finish()?)
+    }
+
+    /// Connects to the transfer port the ticket names and sends its key.
+    fn transfer_socket(&self, ticket: &Ticket) -> Result<std::net::TcpStream, Error> {
+        let host = ticket.host(&self.options.host).to_string();
+        let mut sock =
+            crate::transport::connect_tcp(&host, ticket.port, self.options.connect_timeout)?;
+        sock.set_read_timeout(self.options.config.response_timeout_value())?;
+        sock.write_all(ticket.key.as_bytes())?;
+        Ok(sock)
     }
 
     /// Sends `quit` and closes, waiting at most the response timeout.

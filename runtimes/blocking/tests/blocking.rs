@@ -491,3 +491,64 @@ fn dropping_closes() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn file_transfer_with_real_files() {
+    let sim = sim(None);
+    let mut conn = Connection::open(&format!(
+        "telnet://serveradmin:pa%3Ass%40word@{}",
+        sim.query_addr()
+    ))
+    .unwrap();
+    conn.exec(Command::new("use").param("sid", 1)).unwrap();
+    let dir = std::env::temp_dir().join(format!("ts3q-blocking-ft-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("upload.bin");
+    let data: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&src, &data).unwrap();
+    let mut file = std::fs::File::open(&src).unwrap();
+    assert_eq!(
+        conn.upload(&mut file, "/dir/upload.bin", 1, "", true, false)
+            .unwrap(),
+        data.len() as u64
+    );
+    assert_eq!(sim.file(1, "/dir/upload.bin").unwrap(), data);
+
+    let dst = dir.join("download.bin");
+    let mut out = std::fs::File::create(&dst).unwrap();
+    assert_eq!(
+        conn.download(&mut out, "/dir/upload.bin", 1, "", 0)
+            .unwrap(),
+        data.len() as u64
+    );
+    drop(out);
+    assert_eq!(std::fs::read(&dst).unwrap(), data);
+
+    // Resume: the server already has the first part; only the rest is sent.
+    sim.put_file(1, "/part.bin", data[..1000].to_vec());
+    let mut file = std::fs::File::open(&src).unwrap();
+    assert_eq!(
+        conn.upload(&mut file, "/part.bin", 1, "", false, true)
+            .unwrap(),
+        data.len() as u64
+    );
+    assert_eq!(sim.file(1, "/part.bin").unwrap(), data);
+    // A partial download from a seek position.
+    let mut tail = Vec::new();
+    conn.download(&mut tail, "/part.bin", 1, "", 699_000)
+        .unwrap();
+    assert_eq!(tail, &data[699_000..]);
+
+    // Refusals are typed errors, and the connection goes on.
+    match conn.download(&mut Vec::new(), "/missing", 1, "", 0) {
+        Err(Error::Transfer(ts3q::filetransfer::FtError::Refused { status: 2051, .. })) => {}
+        other => panic!("{other:?}"),
+    }
+    let mut file = std::fs::File::open(&src).unwrap();
+    match conn.upload(&mut file, "/part.bin", 1, "", false, false) {
+        Err(Error::Transfer(ts3q::filetransfer::FtError::Refused { status: 2050, .. })) => {}
+        other => panic!("{other:?}"),
+    }
+    conn.exec(Command::new("version")).unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}

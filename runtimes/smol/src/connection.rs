@@ -5,8 +5,13 @@ use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use std::io::SeekFrom;
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use smol::channel::{bounded, unbounded, Receiver, Sender};
 use smol::future::FutureExt;
+use smol::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
+use ts3q::filetransfer::{self, Direction, Progress, Ticket};
 use ts3q::{
     Client, CloseReason, Command, Event, Mode, Output, OwnedItem, ParamValue, ReplayFailure,
     RequestId, Response, SendError, Transport,
@@ -14,6 +19,12 @@ use ts3q::{
 
 use crate::transport::Io;
 use crate::{Error, Options};
+
+/// A `clientftfid` unique among this process's transfers.
+fn next_ftid() -> u32 {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
 
 /// A reconnect that happened: which attempt succeeded and what the replayed session lost.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +54,7 @@ struct State {
 /// connection closes (sending `quit`) when the last clone is dropped, or on [`close`](Self::close).
 #[derive(Clone)]
 pub struct Connection {
+    host: Arc<str>,
     requests: Sender<Request>,
     events: Receiver<Event>,
     state: Arc<Mutex<State>>,
@@ -100,8 +112,10 @@ impl Connection {
             Transport::Ssh => None,
         };
         let apikey = driver.options.apikey.clone();
+        let host: Arc<str> = driver.options.host.as_str().into();
         smol::spawn(driver.run()).detach();
         let conn = Connection {
+            host,
             requests,
             events,
             state,
@@ -187,6 +201,94 @@ impl Connection {
     /// Reconnects that happened since the last call.
     pub fn take_reconnects(&self) -> Vec<Reconnected> {
         std::mem::take(&mut lock(&self.state).reconnects)
+    }
+
+    /// Uploads `file` as `name` (a path like `/dir/a.png`) to channel `cid`, from where the
+    /// server asks (with `resume`, its stored size). Returns the file's size once the server
+    /// has it all.
+    pub async fn upload(
+        &self,
+        file: &mut (impl AsyncRead + AsyncSeek + Unpin),
+        name: &str,
+        cid: u32,
+        cpw: &str,
+        overwrite: bool,
+        resume: bool,
+    ) -> Result<u64, Error> {
+        let size = file.seek(SeekFrom::End(0)).await?;
+        let resp = self
+            .exec(filetransfer::init_upload(
+                next_ftid(),
+                name,
+                cid,
+                cpw,
+                size,
+                overwrite,
+                resume,
+            ))
+            .await?;
+        let ticket = Ticket::from_response(&resp, Direction::Upload)?;
+        let mut progress = Progress::upload(size, ticket.seekpos);
+        let mut sock = self.transfer_socket(&ticket).await?;
+        file.seek(SeekFrom::Start(progress.start)).await?;
+        let mut buf = vec![0u8; 64 * 1024];
+        while progress.remaining() > 0 {
+            let want = progress.remaining().min(buf.len() as u64) as usize;
+            let n = file.read(&mut buf[..want]).await?;
+            if n == 0 {
+                break; // the file shrank under us
+            }
+            sock.write_all(&buf[..n]).await?;
+            progress.advance(n as u64);
+        }
+        // No acknowledgement: the server closes once it has everything.
+        let _ = sock.shutdown(std::net::Shutdown::Write);
+        let mut rest = Vec::new();
+        let _ = sock.read_to_end(&mut rest).await;
+        Ok(progress.finish()?)
+    }
+
+    /// Downloads `name` from channel `cid` into `out`, starting at `seekpos`. Returns the
+    /// file's size once every byte arrived.
+    pub async fn download(
+        &self,
+        out: &mut (impl AsyncWrite + Unpin),
+        name: &str,
+        cid: u32,
+        cpw: &str,
+        seekpos: u64,
+    ) -> Result<u64, Error> {
+        let resp = self
+            .exec(filetransfer::init_download(
+                next_ftid(),
+                name,
+                cid,
+                cpw,
+                seekpos,
+            ))
+            .await?;
+        let ticket = Ticket::from_response(&resp, Direction::Download)?;
+        let mut progress = Progress::download(ticket.size, seekpos);
+        let mut sock = self.transfer_socket(&ticket).await?;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = sock.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            out.write_all(&buf[..n]).await?;
+            progress.advance(n as u64);
+        }
+        out.flush().await?;
+        Ok(progress.finish()?)
+    }
+
+    /// Connects to the transfer port the ticket names and sends its key.
+    async fn transfer_socket(&self, ticket: &Ticket) -> Result<smol::net::TcpStream, Error> {
+        let host = ticket.host(&self.host).to_string();
+        let mut sock = smol::net::TcpStream::connect((host.as_str(), ticket.port)).await?;
+        sock.write_all(ticket.key.as_bytes()).await?;
+        Ok(sock)
     }
 
     /// Sends `quit` and waits until the connection is closed (for every clone).

@@ -65,6 +65,9 @@ pub enum Error {
     /// The SSH server's host key is not the expected one.
     #[error("SSH host key does not match")]
     HostKeyMismatch,
+    /// A file transfer was refused or broke off.
+    #[error(transparent)]
+    Transfer(#[from] ts3q::filetransfer::FtError),
 }
 
 impl From<std::io::Error> for Error {

@@ -575,3 +575,51 @@ fn dropping_the_last_handle_closes() {
         }
     });
 }
+
+#[test]
+fn file_transfer_with_real_files() {
+    let sim = sim(None);
+    let dir = std::env::temp_dir().join(format!("ts3q-smol-ft-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("upload.bin");
+    let data: Vec<u8> = (0..700_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&src, &data).unwrap();
+    smol::block_on(async {
+        let conn = Connection::open(&format!(
+            "telnet://serveradmin:pa%3Ass%40word@{}",
+            sim.query_addr()
+        ))
+        .await
+        .unwrap();
+        conn.exec(Command::new("use").param("sid", 1))
+            .await
+            .unwrap();
+        let mut file = smol::fs::File::open(&src).await.unwrap();
+        assert_eq!(
+            conn.upload(&mut file, "/up.bin", 1, "", true, false)
+                .await
+                .unwrap(),
+            data.len() as u64
+        );
+        assert_eq!(sim.file(1, "/up.bin").unwrap(), data);
+        let dst = dir.join("down.bin");
+        let mut out = smol::fs::File::create(&dst).await.unwrap();
+        assert_eq!(
+            conn.download(&mut out, "/up.bin", 1, "", 0).await.unwrap(),
+            data.len() as u64
+        );
+        drop(out);
+        assert_eq!(std::fs::read(&dst).unwrap(), data);
+        sim.put_file(1, "/part.bin", data[..5000].to_vec());
+        let mut file = smol::fs::File::open(&src).await.unwrap();
+        conn.upload(&mut file, "/part.bin", 1, "", false, true)
+            .await
+            .unwrap();
+        assert_eq!(sim.file(1, "/part.bin").unwrap(), data);
+        match conn.download(&mut Vec::new(), "/missing", 1, "", 0).await {
+            Err(Error::Transfer(ts3q::filetransfer::FtError::Refused { status: 2051, .. })) => {}
+            other => panic!("{other:?}"),
+        }
+    });
+    let _ = std::fs::remove_dir_all(dir);
+}
