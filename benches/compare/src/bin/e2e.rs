@@ -180,4 +180,5 @@ fn main() {
     );
     drop(conns);
     let _ = child.kill();
+    let _ = child.wait();
 }
