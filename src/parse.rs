@@ -1049,6 +1049,26 @@ mod tests {
     }
 
     #[test]
+    fn owned_items_share_the_buffer() {
+        let r = Response::parse(
+            "clid=1 nick=a\\sb|clid=2".into(),
+            "error id=0 msg=ok".into(),
+        )
+        .unwrap();
+        let raw_ptr = r.items().raw().as_ptr();
+        let items = r.clone().into_items();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].str("nick").unwrap(), "a b");
+        assert_eq!(items[1].parse::<u32>("clid"), Ok(2));
+        assert_eq!(items[1].item().raw.as_ptr(), raw_ptr, "no copy");
+        assert!(format!("{:?}", items[0]).contains("nick"));
+        assert_eq!(r.into_first().unwrap().get("clid").unwrap().raw(), b"1");
+        let empty = Response::parse(Bytes::new(), "error id=1281 msg=x".into()).unwrap();
+        assert!(empty.clone().into_first().is_none());
+        assert!(empty.into_items().is_empty());
+    }
+
+    #[test]
     fn events() {
         let ev = Event::parse("notifyclientmoved ctid=4 reasonid=0 clid=2|clid=3".into()).unwrap();
         assert_eq!(ev.name(), "notifyclientmoved");
