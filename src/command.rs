@@ -50,7 +50,7 @@ impl fmt::Display for CommandSet {
 /// A value that can be a command parameter.
 ///
 /// Implemented for strings, byte strings, integers, floats, `bool` (as `1`/`0`), `char`, the
-/// [`definitions`](crate::definitions) enums, references to these, and [`Display`]-wrapped values.
+/// [`definitions`](crate::definitions) enums, references to these, and [`Disp`]-wrapped `Display` values.
 pub trait ParamValue {
     /// Appends the escaped value to `out`.
     fn write_escaped(&self, out: &mut BytesMut);

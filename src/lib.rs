@@ -7,7 +7,7 @@
 //! timeouts, flood pacing).
 //!
 //! Layers, one module each:
-//! - [`escape`]: the manual's escape table, borrowing when nothing changes;
+//! - [`escape`](mod@escape): the manual's escape table, borrowing when nothing changes;
 //! - [`framing`]: incremental line splitting (`\n\r`, `\r\n`, `\n`) with a line length limit;
 //! - [`parse`]: zero-copy responses, error lines and events, unescaped on access;
 //! - [`command`]: the command builder, checked against each interface's command set;
