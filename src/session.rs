@@ -6,7 +6,6 @@ use std::fmt;
 use bytes::Bytes;
 
 use crate::codec::ParsedCommand;
-use crate::command::{Command, CommandSet};
 
 /// The session state worth restoring after a reconnect, as the command lines that built it.
 ///
@@ -65,17 +64,6 @@ impl SessionLog {
     /// Number of event subscriptions recorded.
     pub fn subscriptions(&self) -> usize {
         self.subscriptions.len()
-    }
-
-    /// Records a command before it is sent (for callers that track sessions themselves).
-    pub fn observe_command(&mut self, cmd: &Command) {
-        if let Ok(line) = cmd
-            .clone()
-            .allow_unknown()
-            .into_bytes(CommandSet::ServerQuery)
-        {
-            self.observe(&line);
-        }
     }
 }
 

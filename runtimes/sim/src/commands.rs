@@ -647,12 +647,8 @@ fn channeledit(w: &mut World, s: &Session, cmd: &ParsedCommand) -> Result<Reply,
     let mut ev = Items::new();
     ev.kv("cid", cid).kv("reasonid", 10);
     invoker_items(&mut ev, own_client(w, s));
-    let mut line = event("notifychanneledited", &ev).to_vec();
-    line.truncate(line.len() - 2);
-    line.push(b' ');
-    line.extend_from_slice(changed.as_bytes());
-    line.extend_from_slice(crate::reply::EOL);
-    w.send_channel_event(&line.into(), cid);
+    ev.append(&changed);
+    w.send_channel_event(&event("notifychanneledited", &ev), cid);
     Ok(Reply::ok())
 }
 
@@ -961,25 +957,10 @@ fn update_client(w: &mut World, clid: u32, cmd: &ParsedCommand) -> Result<Reply,
     if changed.is_empty() {
         return Err(err::invalid_parameter());
     }
-    let mut items = Items::new();
-    items.kv("clid", clid);
-    let mut cq = items.as_bytes().to_vec();
-    cq.push(b' ');
-    cq.extend_from_slice(changed.as_bytes());
-    send_cq_raw(w, "notifyclientupdated", &cq);
+    let mut ev = Items::new();
+    ev.kv("clid", clid).append(&changed);
+    w.send_client_query_event("notifyclientupdated", &ev);
     Ok(Reply::ok())
-}
-
-fn send_cq_raw(w: &World, name: &str, raw_items: &[u8]) {
-    let mut line = format!("{name} schandlerid=1 ").into_bytes();
-    line.extend_from_slice(raw_items);
-    line.extend_from_slice(crate::reply::EOL);
-    let line = ts3q::Bytes::from(line);
-    for h in w.sessions.values().filter(|h| h.mode == Mode::Client) {
-        if h.subs.client_events.iter().any(|e| e == "any" || e == name) {
-            let _ = h.tx.send(crate::world::Out::Data(line.clone()));
-        }
-    }
 }
 
 fn sendtextmessage(w: &mut World, s: &Session, cmd: &ParsedCommand) -> Result<Reply, Reply> {

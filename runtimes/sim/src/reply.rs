@@ -52,6 +52,16 @@ impl Items {
         self
     }
 
+    /// Appends `other`'s fields to the current item (its later items, if any, follow).
+    pub fn append(&mut self, other: &Items) -> &mut Items {
+        if !other.is_empty() {
+            self.sep();
+            self.buf.extend_from_slice(other.as_bytes());
+            self.items += other.items - 1;
+        }
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.items == 0
     }

@@ -462,15 +462,8 @@ impl World {
     /// ClientQuery events carry `schandlerid=1` first and go to sessions registered for them.
     pub fn send_client_query_event(&self, name: &str, items: &Items) {
         let mut with_handler = Items::new();
-        with_handler.kv("schandlerid", 1);
-        let mut line = event(name, &with_handler).to_vec();
-        line.truncate(line.len() - 2);
-        if !items.is_empty() {
-            line.push(b' ');
-            line.extend_from_slice(items.as_bytes());
-        }
-        line.extend_from_slice(crate::reply::EOL);
-        let line = Bytes::from(line);
+        with_handler.kv("schandlerid", 1).append(items);
+        let line = event(name, &with_handler);
         for h in self.sessions.values().filter(|h| h.mode == Mode::Client) {
             if h.subs.client_events.iter().any(|e| e == "any" || e == name) {
                 let _ = h.tx.send(Out::Data(line.clone()));
