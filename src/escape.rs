@@ -13,7 +13,7 @@ use bytes::BufMut;
 use memchr::memchr;
 
 /// Wire letter for each byte that must be escaped, `0` for bytes that pass through.
-const ESCAPE: [u8; 256] = {
+pub(crate) const ESCAPE: [u8; 256] = {
     let mut t = [0u8; 256];
     t[b'\\' as usize] = b'\\';
     t[b'/' as usize] = b'/';
@@ -30,7 +30,7 @@ const ESCAPE: [u8; 256] = {
 };
 
 /// Byte for each letter that may follow a backslash, `0` for unknown escapes.
-const UNESCAPE: [u8; 256] = {
+pub(crate) const UNESCAPE: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
     while b < 256 {
@@ -63,9 +63,26 @@ fn block_needs_escape(block: &[u8; BLOCK]) -> bool {
     any != 0
 }
 
+/// Whether the AVX-512 kernels run on this CPU.
+#[inline(always)]
+fn simd() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return crate::avx512::enabled();
+    #[cfg(not(target_arch = "x86_64"))]
+    return false;
+}
+
 /// Index of the first byte of `s` that must be escaped.
 #[inline]
 pub(crate) fn find_escapable(s: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if simd() {
+        return crate::avx512::find_escapable(s);
+    }
+    portable_find_escapable(s)
+}
+
+fn portable_find_escapable(s: &[u8]) -> Option<usize> {
     let (blocks, rest) = s.as_chunks::<BLOCK>();
     for (i, block) in blocks.iter().enumerate() {
         if block_needs_escape(block) {
@@ -120,12 +137,46 @@ pub fn escape_bytes(value: &[u8]) -> Cow<'_, [u8]> {
 /// Appends the escaped form of `value` to `out` (a `Vec<u8>` or `BytesMut`).
 #[inline]
 pub fn escape_into<B: BufMut>(value: &[u8], out: &mut B) {
-    escape_from(value, 0, out)
+    // A clean prefix (often the whole value) is copied in one go.
+    match find_escapable(value) {
+        None => out.put_slice(value),
+        Some(first) => escape_from(value, first, out),
+    }
+}
+
+/// [`escape_into`] without the SIMD kernels, for tests and fuzzing that compare the two.
+#[doc(hidden)]
+pub fn portable_escape_into<B: BufMut>(value: &[u8], out: &mut B) {
+    portable_escape_from(value, 0, out)
+}
+
+/// [`unescape_into`] without the SIMD kernels, for tests and fuzzing that compare the two.
+#[doc(hidden)]
+pub fn portable_unescape_into(value: &[u8], out: &mut Vec<u8>) {
+    match portable_find_backslash(value) {
+        None => out.extend_from_slice(value),
+        Some(first) => portable_unescape_from(value, first, out),
+    }
+}
+
+/// [`needs_escaping`] without the SIMD kernels.
+#[doc(hidden)]
+pub fn portable_needs_escaping(s: &[u8]) -> bool {
+    portable_find_escapable(s).is_some()
 }
 
 /// Escapes `value`, whose bytes before `from` need no escaping. Clean blocks are copied in
 /// runs; a block with something to escape is rewritten branch-free into a small buffer.
 fn escape_from<B: BufMut>(value: &[u8], from: usize, out: &mut B) {
+    #[cfg(target_arch = "x86_64")]
+    if simd() {
+        out.put_slice(&value[..from]);
+        return crate::avx512::escape_into(&value[from..], out);
+    }
+    portable_escape_from(value, from, out)
+}
+
+fn portable_escape_from<B: BufMut>(value: &[u8], from: usize, out: &mut B) {
     let start = from - from % BLOCK;
     let (blocks, rest) = value[start..].as_chunks::<BLOCK>();
     let mut clean = 0; // start of the clean run not yet copied
@@ -187,7 +238,7 @@ fn backslashes(w: &[u8]) -> u64 {
 /// first 32 bytes are tested 8 at a time (SWAR), which beats a memchr call there; a longer
 /// search goes to memchr.
 #[inline(always)]
-fn find_backslash(s: &[u8]) -> Option<usize> {
+fn portable_find_backslash(s: &[u8]) -> Option<usize> {
     let mut base = 0;
     while base + 8 <= s.len() && base < 32 {
         let hits = backslashes(&s[base..base + 8]);
@@ -200,6 +251,16 @@ fn find_backslash(s: &[u8]) -> Option<usize> {
         return s[base..].iter().position(|&b| b == b'\\').map(|p| base + p);
     }
     memchr(b'\\', &s[base..]).map(|p| base + p)
+}
+
+/// First backslash of `s`.
+#[inline(always)]
+fn find_backslash(s: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if simd() {
+        return crate::avx512::find_backslash(s);
+    }
+    portable_find_backslash(s)
 }
 
 /// [`unescape`] for arbitrary bytes.
@@ -227,6 +288,15 @@ pub fn unescape_into(value: &[u8], out: &mut Vec<u8>) {
 /// Unescapes `value`, which holds no backslash before `first`: one pass, each escape decoded
 /// once, so the wire text `\\n` is a backslash and an `n`, never a newline.
 fn unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
+    #[cfg(target_arch = "x86_64")]
+    if simd() {
+        out.extend_from_slice(&value[..first]);
+        return crate::avx512::unescape_into(&value[first..], out);
+    }
+    portable_unescape_from(value, first, out)
+}
+
+fn portable_unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
     let mut rest = value;
     let mut next = Some(first);
     while let Some(i) = next {
@@ -244,7 +314,7 @@ fn unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
                 rest = &[];
             }
         }
-        next = find_backslash(rest);
+        next = portable_find_backslash(rest);
     }
     out.extend_from_slice(rest);
 }
@@ -310,7 +380,50 @@ mod tests {
         assert_eq!(u, b"a b");
     }
 
+    /// The SIMD kernels (when this CPU has them) and the portable code agree.
+    fn same_both_ways(s: &[u8]) {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        unescape_into(s, &mut a);
+        portable_unescape_into(s, &mut b);
+        assert_eq!(a, b, "unescape {:?}", String::from_utf8_lossy(s));
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        escape_into(s, &mut a);
+        portable_escape_into(s, &mut b);
+        assert_eq!(a, b, "escape {:?}", String::from_utf8_lossy(s));
+        assert_eq!(needs_escaping(s), portable_needs_escaping(s));
+    }
+
+    #[test]
+    fn kernels_match_portable_at_block_edges() {
+        // Escapes, runs of backslashes, unknown escapes and non-ASCII bytes at every position
+        // around the 32- and 64-byte block edges, including a trailing lone backslash.
+        let pieces: [&[u8]; 9] = [
+            b"\\\\", b"\\", b"\\\\\\", b"\\s", b"\\x", b"\\\\xff", b"\\\xc3", b" ", b"\xff",
+        ];
+        for len in [0, 1, 31, 32, 33, 62, 63, 64, 65, 127, 128, 129, 200] {
+            for pos in 0..=len {
+                for piece in pieces {
+                    let mut v = vec![b'a'; len];
+                    v.splice(pos..pos, piece.iter().copied());
+                    same_both_ways(&v);
+                }
+            }
+        }
+        let all: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+        same_both_ways(&all);
+        same_both_ways(&vec![b'\\'; 4099]);
+        same_both_ways(&vec![b'|'; 4099]);
+    }
+
     proptest! {
+        #[test]
+        fn kernels_match_portable(s in proptest::collection::vec(
+            prop_oneof![Just(b'\\'), Just(b's'), Just(b' '), Just(b'a'), Just(0xc3u8), any::<u8>()],
+            0..600,
+        )) {
+            same_both_ways(&s);
+        }
+
         #[test]
         fn round_trip_any_bytes(s in proptest::collection::vec(any::<u8>(), 0..300)) {
             let e = escape_bytes(&s);
