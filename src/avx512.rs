@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use bytes::BufMut;
 
 use crate::escape::{ESCAPE, UNESCAPE};
+use crate::parse::{index_blocks, BlockMasks, Field};
 
 /// Size of the staging block [`escape_into`] fills before handing it to a `BufMut`.
 const STAGE: usize = 4096;
@@ -280,4 +281,28 @@ unsafe fn find_backslash_kernel(src: &[u8]) -> Option<usize> {
         i += 64;
     }
     None
+}
+
+/// Builds the field index of `raw[offset..]` (see `parse::index_blocks`).
+pub(crate) fn index(raw: &[u8], offset: usize, fields: &mut Vec<Field>, starts: &mut Vec<u32>) {
+    debug_assert!(enabled());
+    // SAFETY: only reached when `enabled()`, which checked every feature the kernel uses.
+    unsafe { index_kernel(raw, offset, fields, starts) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
+unsafe fn index_kernel(raw: &[u8], offset: usize, fields: &mut Vec<Field>, starts: &mut Vec<u32>) {
+    let (space, pipe) = (_mm512_set1_epi8(b' ' as i8), _mm512_set1_epi8(b'|' as i8));
+    let (equals, backslash) = (_mm512_set1_epi8(b'=' as i8), _mm512_set1_epi8(b'\\' as i8));
+    index_blocks(raw, offset, fields, starts, |at| {
+        // SAFETY: `index_blocks` asks only for blocks starting inside `raw`.
+        let (v, valid) = unsafe { load64(raw, at) };
+        let pipes = _mm512_cmpeq_epi8_mask(v, pipe) & valid;
+        BlockMasks {
+            ends: _mm512_cmpeq_epi8_mask(v, space) & valid | pipes,
+            pipes,
+            equals: _mm512_cmpeq_epi8_mask(v, equals) & valid,
+            backslashes: _mm512_cmpeq_epi8_mask(v, backslash) & valid,
+        }
+    });
 }

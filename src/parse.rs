@@ -18,12 +18,26 @@ use crate::error::{FieldError, ParseError, QueryError};
 use crate::escape::unescape_bytes;
 
 /// Where one field lies in its line: key `start..eq`, value `eq+1..end`; `eq == end` marks a bare
-/// key (no `=`).
+/// key (no `=`). The top bit of `end` is [`CLEAN`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Field {
     start: u32,
     eq: u32,
     end: u32,
+}
+
+/// Set in `Field::end` when the indexer saw that the field holds no backslash, so reading its
+/// value needs no second scan. Unset means "not known" (the portable indexer never sets it).
+const CLEAN: u32 = 1 << 31;
+
+/// Longest line the index can describe (positions are 31-bit).
+const MAX_LINE: usize = (CLEAN - 1) as usize;
+
+impl Field {
+    #[inline(always)]
+    fn end(&self) -> usize {
+        (self.end & !CLEAN) as usize
+    }
 }
 
 /// A list of items: the raw line plus its index.
@@ -41,7 +55,7 @@ pub struct Items {
 impl Items {
     /// Indexes `raw[offset..]`.
     pub(crate) fn parse_from(raw: Bytes, offset: usize) -> Result<Items, ParseError> {
-        if raw.len() >= u32::MAX as usize {
+        if raw.len() > MAX_LINE {
             return Err(ParseError::TooLarge { len: raw.len() });
         }
         let mut items = Items {
@@ -51,6 +65,11 @@ impl Items {
             raw,
         };
         if items.any {
+            #[cfg(target_arch = "x86_64")]
+            if crate::avx512::enabled() {
+                crate::avx512::index(&items.raw, offset, &mut items.fields, &mut items.starts);
+                return Ok(items);
+            }
             index(&items.raw, offset, &mut items.fields, &mut items.starts);
         }
         Ok(items)
@@ -258,6 +277,82 @@ fn presize(total: usize, first_item: usize, fields: &mut Vec<Field>, starts: &mu
     fields.reserve((items * fields.len().max(1)).saturating_sub(fields.len()));
 }
 
+/// Bit masks of one 64-byte block (bit `i` is byte `i`): the field ends (space or `|`), the
+/// pipes among them, the `=` and the backslashes.
+#[derive(Clone, Copy)]
+pub(crate) struct BlockMasks {
+    pub(crate) ends: u64,
+    pub(crate) pipes: u64,
+    pub(crate) equals: u64,
+    pub(crate) backslashes: u64,
+}
+
+/// [`index`] driven by whole-block bit masks (`masks(at)` describes `raw[at..at + 64]`, with no
+/// bits past the end): one step per field instead of one per separator, and each field learns
+/// whether it holds a backslash for free.
+#[inline(always)]
+pub(crate) fn index_blocks(
+    raw: &[u8],
+    offset: usize,
+    fields: &mut Vec<Field>,
+    starts: &mut Vec<u32>,
+    mut masks: impl FnMut(usize) -> BlockMasks,
+) {
+    fields.reserve(((raw.len() - offset) / 12 + 1).min(64));
+    // The open field: where it starts, its first `=` and whether it holds a backslash, as far
+    // as the blocks before this one tell.
+    let (mut start, mut eq, mut escaped) = (offset, None::<usize>, false);
+    let mut base = offset;
+    while base < raw.len() {
+        let m = masks(base);
+        let mut ends = m.ends;
+        let mut from = 0; // first bit of the open field in this block
+        while ends != 0 {
+            let bit = ends.trailing_zeros() as usize;
+            ends &= ends - 1;
+            let pos = base + bit;
+            let span = (u64::MAX << from) & !(u64::MAX << bit);
+            if pos > start {
+                let first_eq = m.equals & span;
+                let eq = eq.unwrap_or(if first_eq != 0 {
+                    base + first_eq.trailing_zeros() as usize
+                } else {
+                    pos
+                });
+                let clean = !escaped && m.backslashes & span == 0;
+                fields.push(Field {
+                    start: start as u32,
+                    eq: eq as u32,
+                    end: pos as u32 | if clean { CLEAN } else { 0 },
+                });
+            }
+            if m.pipes >> bit & 1 != 0 {
+                if starts.is_empty() {
+                    presize(raw.len() - offset, pos + 1 - offset, fields, starts);
+                }
+                starts.push(fields.len() as u32);
+            }
+            (start, eq, escaped) = (pos + 1, None, false);
+            from = bit + 1;
+        }
+        // The field still open at the block's end carries what this block saw of it.
+        let rest = if from < 64 { u64::MAX << from } else { 0 };
+        if eq.is_none() && m.equals & rest != 0 {
+            eq = Some(base + (m.equals & rest).trailing_zeros() as usize);
+        }
+        escaped |= m.backslashes & rest != 0;
+        base += 64;
+    }
+    let end = raw.len();
+    if end > start {
+        fields.push(Field {
+            start: start as u32,
+            eq: eq.unwrap_or(end) as u32,
+            end: end as u32 | if escaped { 0 } else { CLEAN },
+        });
+    }
+}
+
 /// One item: an ordered list of fields.
 #[derive(Clone, Copy)]
 pub struct Item<'a> {
@@ -338,7 +433,7 @@ impl<'a> Item<'a> {
         let (raw, fields) = (self.raw, self.fields);
         fields.iter().map(move |f| {
             (
-                &raw[f.start as usize..f.end as usize],
+                &raw[f.start as usize..f.end()],
                 &raw[f.start as usize..f.eq as usize],
                 value_of(raw, f),
             )
@@ -352,15 +447,17 @@ impl<'a> Item<'a> {
 
 #[inline]
 fn value_of<'a>(raw: &'a [u8], f: &Field) -> Value<'a> {
-    if f.eq == f.end {
+    if f.eq as usize == f.end() {
         Value {
             raw: &[],
             bare: true,
+            clean: true,
         }
     } else {
         Value {
-            raw: &raw[f.eq as usize + 1..f.end as usize],
+            raw: &raw[f.eq as usize + 1..f.end()],
             bare: false,
+            clean: f.end & CLEAN != 0,
         }
     }
 }
@@ -396,16 +493,30 @@ pub(crate) fn is_secret_key(key: &[u8]) -> bool {
 }
 
 /// A field's value, still escaped; unescaped on access.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct Value<'a> {
     raw: &'a [u8],
     bare: bool,
+    /// Known to hold no backslash (then reading it needs no scan).
+    clean: bool,
 }
+
+impl PartialEq for Value<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.raw, self.bare) == (other.raw, other.bare)
+    }
+}
+
+impl Eq for Value<'_> {}
 
 impl<'a> Value<'a> {
     /// A whole word as a (non-bare) value.
     pub(crate) fn word(raw: &'a [u8]) -> Value<'a> {
-        Value { raw, bare: false }
+        Value {
+            raw,
+            bare: false,
+            clean: false,
+        }
     }
 
     /// The escaped bytes as received.
@@ -428,14 +539,22 @@ impl<'a> Value<'a> {
     /// The unescaped bytes.
     #[inline]
     pub fn bytes(&self) -> Cow<'a, [u8]> {
-        unescape_bytes(self.raw)
+        if self.clean {
+            Cow::Borrowed(self.raw)
+        } else {
+            unescape_bytes(self.raw)
+        }
     }
 
     /// Appends the unescaped bytes to `out`: reading many values through one reused buffer
     /// allocates nothing, even for values that hold escapes.
     #[inline]
     pub fn unescape_into(&self, out: &mut Vec<u8>) {
-        crate::escape::unescape_into(self.raw, out)
+        if self.clean {
+            out.extend_from_slice(self.raw)
+        } else {
+            crate::escape::unescape_into(self.raw, out)
+        }
     }
 
     /// The unescaped text, or an error when it is not valid UTF-8.
@@ -900,6 +1019,61 @@ impl fmt::Debug for Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The SIMD indexer (when this CPU has it) gives the portable index, and marks a field
+    /// clean only when its value holds no backslash.
+    fn same_index(line: &[u8], offset: usize) {
+        let (mut f1, mut s1) = (Vec::new(), Vec::new());
+        index(line, offset, &mut f1, &mut s1);
+        #[cfg(target_arch = "x86_64")]
+        if crate::avx512::enabled() {
+            let (mut f2, mut s2) = (Vec::new(), Vec::new());
+            crate::avx512::index(line, offset, &mut f2, &mut s2);
+            let plain: Vec<_> = f2
+                .iter()
+                .map(|f| Field {
+                    end: f.end & !CLEAN,
+                    ..*f
+                })
+                .collect();
+            assert_eq!(plain, f1, "{:?}", String::from_utf8_lossy(line));
+            assert_eq!(s2, s1);
+            for f in &f2 {
+                let value = value_of(line, f);
+                if value.clean {
+                    assert!(!value.raw.contains(&b'\\'));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn simd_index_at_block_edges() {
+        let pieces: [&[u8]; 7] = [b" ", b"|", b"=", b"\\s", b"  ", b"a=b=c", b"|\\p|"];
+        for len in [0, 1, 62, 63, 64, 65, 127, 128, 129, 200] {
+            for pos in 0..=len {
+                for piece in pieces {
+                    let mut v: Vec<u8> = (0..len).map(|i| b"key=val "[i % 8]).collect();
+                    v.splice(pos..pos, piece.iter().copied());
+                    same_index(&v, 0);
+                    if v.len() > 3 {
+                        same_index(&v, 3);
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn simd_index_matches_portable(line in proptest::collection::vec(
+            prop_oneof![Just(b' '), Just(b'|'), Just(b'='), Just(b'\\'), Just(b'a'), any::<u8>()],
+            0..400,
+        )) {
+            same_index(&line, 0);
+        }
+    }
 
     fn items(s: &str) -> Items {
         Items::parse(Bytes::copy_from_slice(s.as_bytes())).unwrap()
