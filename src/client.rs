@@ -666,6 +666,25 @@ impl Client {
         self.outputs.pop_front()
     }
 
+    /// Releases the memory of queues and buffers that are empty. A runtime holding many idle
+    /// connections calls this when a connection goes quiet (nothing in flight); the queues
+    /// grow back on the next command.
+    pub fn shrink_to_fit(&mut self) {
+        fn shrink<T>(q: &mut VecDeque<T>) {
+            if q.is_empty() {
+                *q = VecDeque::new();
+            }
+        }
+        shrink(&mut self.queue);
+        shrink(&mut self.in_flight);
+        shrink(&mut self.transmit);
+        shrink(&mut self.outputs);
+        if self.deadlines.is_empty() {
+            self.deadlines = BinaryHeap::new();
+        }
+        self.framer.shrink_to_fit();
+    }
+
     // ------------------------------------------------------------- accessors
 
     /// The configuration.

@@ -90,6 +90,14 @@ impl LineFramer {
         self.buf.extend_from_slice(data);
     }
 
+    /// Releases the buffer when it holds nothing (an idle connection then holds no buffer).
+    pub fn shrink_to_fit(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = BytesMut::new();
+            self.scanned = 0;
+        }
+    }
+
     /// Bytes received but not yet returned as a frame.
     pub fn buffered(&self) -> usize {
         self.buf.len()

@@ -86,6 +86,24 @@ impl Items {
         Items::parse_from(raw, 0)
     }
 
+    /// [`Items::parse`] without the SIMD indexer, for tests and fuzzing that compare the two.
+    #[doc(hidden)]
+    pub fn parse_portable(raw: Bytes) -> Result<Items, ParseError> {
+        if raw.len() > MAX_LINE {
+            return Err(ParseError::TooLarge { len: raw.len() });
+        }
+        let mut items = Items {
+            fields: Vec::new(),
+            starts: Vec::new(),
+            any: !raw.is_empty(),
+            raw,
+        };
+        if items.any {
+            index(&items.raw, 0, &mut items.fields, &mut items.starts);
+        }
+        Ok(items)
+    }
+
     /// Number of items.
     #[inline]
     pub fn len(&self) -> usize {

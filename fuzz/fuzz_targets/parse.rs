@@ -6,7 +6,15 @@ use ts3q::{Bytes, Event, Items, Status};
 
 fuzz_target!(|data: &[u8]| {
     let line = Bytes::copy_from_slice(data);
-    if let Ok(items) = Items::parse(line.clone()) {
+    if let (Ok(items), Ok(portable)) = (Items::parse(line.clone()), Items::parse_portable(line.clone())) {
+        // The SIMD indexer (when the CPU has it) and the portable one agree on every field.
+        assert_eq!(items.len(), portable.len());
+        for (a, b) in items.iter().zip(portable.iter()) {
+            assert!(a.iter().eq(b.iter()));
+            for (_, v) in a.iter() {
+                assert_eq!(v.bytes(), ts3q::unescape_bytes(v.raw()));
+            }
+        }
         for item in items.iter() {
             for (key, value) in item.iter() {
                 let _ = value.to_str();

@@ -38,7 +38,8 @@ pub struct Reconnected {
 type Reply = Sender<Result<Response, Error>>;
 
 enum Request {
-    Exec(Command, Reply),
+    // Boxed: the request channel keeps a block of slots per connection, so slots stay small.
+    Exec(Box<Command>, Reply),
     Close(Sender<()>),
 }
 
@@ -104,7 +105,6 @@ impl Connection {
             closers: Vec::new(),
             closed: None,
             resumed: None,
-            buf: vec![0; 64 * 1024],
         };
         driver.establish(None).await?;
         let login = match driver.options.transport {
@@ -149,7 +149,7 @@ impl Connection {
     pub async fn send(&self, cmd: Command) -> Result<Response, Error> {
         let (tx, rx) = bounded(1);
         self.requests
-            .send(Request::Exec(cmd, tx))
+            .send(Request::Exec(Box::new(cmd), tx))
             .await
             .map_err(|_| self.closed_error())?;
         match rx.recv().await {
@@ -369,7 +369,6 @@ struct Driver {
     closers: Vec<Sender<()>>,
     closed: Option<CloseReason>,
     resumed: Option<Vec<ReplayFailure>>,
-    buf: Vec<u8>,
 }
 
 enum Wake {
@@ -386,11 +385,12 @@ impl Driver {
                 continue;
             };
             if let Some(mut io) = self.io.take() {
-                io.shutdown().await;
+                Box::pin(io.shutdown()).await;
             }
             let retry = matches!(reason, CloseReason::Eof | CloseReason::KeepaliveTimeout)
                 && self.requests_open;
-            if retry && self.reconnect().await {
+            // Boxed: connecting is a large future, and an idle task should not carry it.
+            if retry && Box::pin(self.reconnect()).await {
                 continue;
             }
             lock(&self.state).closed = Some(reason.clone());
@@ -494,6 +494,11 @@ impl Driver {
         }
         // After delivering anything, let the caller look at the new state before waiting.
         if self.dispatch() {
+            if self.waiting.is_empty() {
+                // Quiet now: an idle connection should hold no queue memory.
+                self.client.shrink_to_fit();
+                self.waiting.shrink_to_fit();
+            }
             return;
         }
         let now = Instant::now();
@@ -507,13 +512,18 @@ impl Driver {
         }
         let Driver {
             io,
+            client,
             requests,
             requests_open,
-            buf,
             ..
         } = self;
         let Some(io) = io.as_mut() else { return };
-        let read = async { Wake::Read(io.read(buf).await) };
+        let read = async {
+            Wake::Read(
+                io.read_with(|data| client.handle_input(data, Instant::now()))
+                    .await,
+            )
+        };
         let request = async {
             if accept && *requests_open {
                 Wake::Request(requests.recv().await.ok())
@@ -534,9 +544,9 @@ impl Driver {
         let now = Instant::now();
         match wake {
             Wake::Read(Ok(0)) | Wake::Read(Err(_)) => self.client.handle_eof(now),
-            Wake::Read(Ok(n)) => self.client.handle_input(&self.buf[..n], now),
+            Wake::Read(Ok(_)) => {} // already handed to the machine
             Wake::Deadline => self.client.handle_timeout(now),
-            Wake::Request(Some(Request::Exec(cmd, reply))) => match self.client.send(cmd, now) {
+            Wake::Request(Some(Request::Exec(cmd, reply))) => match self.client.send(*cmd, now) {
                 Ok(id) => {
                     self.waiting.insert(id, reply);
                 }

@@ -9,17 +9,28 @@ use async_ssh2_lite::ssh2::{CheckResult, HashType, KnownHostFileKind};
 use async_ssh2_lite::{AsyncChannel, AsyncIoTcpStream, AsyncSession};
 use smol::future::FutureExt;
 use smol::io::{AsyncReadExt, AsyncWriteExt};
-use smol::net::TcpStream;
+use smol::Async;
+use std::cell::RefCell;
+use std::io::Read;
+use std::net::TcpStream;
 
 use crate::{Error, HostKeyCheck};
 
 pub(crate) enum Io {
-    Tcp(TcpStream),
+    Tcp(Async<TcpStream>),
     Ssh {
         // The session must outlive its channel.
         channel: AsyncChannel<AsyncIoTcpStream>,
         session: AsyncSession<AsyncIoTcpStream>,
+        /// SSH reads need a buffer of their own; TCP reads use the thread's [`SCRATCH`].
+        buf: Box<[u8]>,
     },
+}
+
+thread_local! {
+    /// One read buffer per executor thread, shared by its TCP connections: an idle
+    /// connection holds no read buffer at all.
+    static SCRATCH: RefCell<Box<[u8]>> = RefCell::new(vec![0; 64 * 1024].into_boxed_slice());
 }
 
 async fn with_timeout<T>(
@@ -51,9 +62,9 @@ impl Io {
         with_timeout(timeout, async {
             let mut last = None;
             for a in addrs {
-                match TcpStream::connect(a).await {
+                match Async::<TcpStream>::connect(a).await {
                     Ok(s) => {
-                        let _ = s.set_nodelay(true);
+                        let _ = s.get_ref().set_nodelay(true);
                         return Ok(Io::Tcp(s));
                     }
                     Err(e) => last = Some(e),
@@ -91,15 +102,42 @@ impl Io {
             }
             let mut channel = session.channel_session().await.map_err(ssh)?;
             channel.shell().await.map_err(ssh)?;
-            Ok(Io::Ssh { channel, session })
+            Ok(Io::Ssh {
+                channel,
+                session,
+                buf: vec![0; 16 * 1024].into_boxed_slice(),
+            })
         })
         .await
     }
 
-    pub(crate) async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    /// Waits for bytes and hands them to `f`; `Ok(0)` is end of stream. Cancel-safe: bytes are
+    /// only taken from the socket in the same poll that gives them to `f`.
+    pub(crate) async fn read_with(&mut self, f: impl FnOnce(&[u8])) -> io::Result<usize> {
         match self {
-            Io::Tcp(s) => s.read(buf).await,
-            Io::Ssh { channel, .. } => channel.read(buf).await,
+            Io::Tcp(s) => {
+                let mut f = Some(f);
+                loop {
+                    s.readable().await?;
+                    let got: io::Result<usize> = SCRATCH.with_borrow_mut(|buf| {
+                        let n = s.get_ref().read(buf)?;
+                        if let Some(f) = f.take() {
+                            f(&buf[..n]);
+                        }
+                        Ok(n)
+                    });
+                    match got {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        r => return r,
+                    }
+                }
+            }
+            Io::Ssh { channel, buf, .. } => {
+                let n = channel.read(buf).await?;
+                f(&buf[..n]);
+                Ok(n)
+            }
         }
     }
 
@@ -114,9 +152,11 @@ impl Io {
     pub(crate) async fn shutdown(&mut self) {
         match self {
             Io::Tcp(s) => {
-                let _ = s.shutdown(std::net::Shutdown::Both);
+                let _ = s.get_ref().shutdown(std::net::Shutdown::Both);
             }
-            Io::Ssh { channel, session } => {
+            Io::Ssh {
+                channel, session, ..
+            } => {
                 let bye = async {
                     let _ = channel.send_eof().await;
                     let _ = channel.close().await;

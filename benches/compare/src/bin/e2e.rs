@@ -4,10 +4,11 @@
 //!
 //! ```sh
 //! ulimit -n 65536      # for the idle-connection figure
-//! cargo run --release --manifest-path benches/compare/Cargo.toml --bin e2e -- [IDLE_CONNECTIONS]
+//! cargo run --release --manifest-path benches/compare/Cargo.toml --bin e2e -- [IDLE_CONNECTIONS] [--idle-only]
 //! ```
-//! The simulator for the memory figure runs as its own process (`ts3-sim`), so the resident
-//! memory reported is the client's alone.
+//! The simulators for the memory figure run as their own processes (`ts3-sim`, one per 4000
+//! connections: each takes three descriptors and two threads per connection), so the resident
+//! memory reported for the client is the client's alone; the simulators' is reported apart.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -18,8 +19,51 @@ use ts3q::{Command, Config, Mode, Transport};
 
 const N: usize = 5000;
 
+/// Live heap bytes and blocks by power-of-two size class, to show where idle memory goes.
+mod heap {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
+
+    pub struct Counting;
+    pub static BYTES: [AtomicI64; 32] = [const { AtomicI64::new(0) }; 32];
+    pub static BLOCKS: [AtomicI64; 32] = [const { AtomicI64::new(0) }; 32];
+
+    fn class(size: usize) -> usize {
+        (usize::BITS - size.max(1).leading_zeros()) as usize % 32
+    }
+    fn track(size: usize, sign: i64) {
+        BYTES[class(size)].fetch_add(sign * size as i64, Relaxed);
+        BLOCKS[class(size)].fetch_add(sign, Relaxed);
+    }
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            track(l.size(), 1);
+            unsafe { System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            track(l.size(), -1);
+            unsafe { System.dealloc(p, l) }
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+            track(l.size(), -1);
+            track(new, 1);
+            unsafe { System.realloc(p, l, new) }
+        }
+    }
+    pub fn snapshot() -> [(i64, i64); 32] {
+        std::array::from_fn(|i| (BYTES[i].load(Relaxed), BLOCKS[i].load(Relaxed)))
+    }
+}
+
+#[global_allocator]
+static ALLOC: heap::Counting = heap::Counting;
+
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    rss_of("self")
+}
+
+fn rss_of(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -40,6 +84,14 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000);
+    let idle_only = std::env::args().any(|a| a == "--idle-only");
+    if !idle_only {
+        throughput();
+    }
+    idle_connections(idle);
+}
+
+fn throughput() {
     let sim = ts3_sim::Sim::start(ts3_sim::SimConfig {
         flood: None,
         idle_timeout: None,
@@ -122,7 +174,10 @@ fn main() {
     }
     drop(sim);
 
-    // Idle connections: the simulator as another process, so this process's RSS is the client's.
+}
+
+/// Starts a `ts3-sim` process; returns it and its query port.
+fn spawn_sim() -> (std::process::Child, u16) {
     let bin = ts3_sim::ssh::bridge_binary().expect("ts3-sim binary");
     let mut child = Process::new(bin)
         .args([
@@ -141,22 +196,33 @@ fn main() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("ts3-sim");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
     let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .unwrap();
+    out.read_line(&mut first).unwrap();
+    // Keep draining what it prints, or its next line dies on a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     let port: u16 = first
         .trim()
         .rsplit(':')
         .next()
         .and_then(|p| p.parse().ok())
         .expect("port");
+    (child, port)
+}
+
+/// Client-side resident memory of `idle` logged-in idle smol connections.
+fn idle_connections(idle: usize) {
+    let sims: Vec<_> = (0..idle.div_ceil(4000).max(1)).map(|_| spawn_sim()).collect();
     let before = rss_kib();
+    let heap_before = heap::snapshot();
     let conns = smol::block_on(async {
         let mut v = Vec::with_capacity(idle);
         for chunk in 0..idle.div_ceil(200) {
             let batch: Vec<_> = (0..200.min(idle - chunk * 200))
-                .map(|_| smol::spawn(ts3q_smol::Connection::connect(options(port))))
+                .map(|i| {
+                    let port = sims[(chunk * 200 + i) % sims.len()].1;
+                    smol::spawn(ts3q_smol::Connection::connect(options(port)))
+                })
                 .collect();
             for b in batch {
                 match b.await {
@@ -178,7 +244,32 @@ fn main() {
         (after - before) as f64 / 1024.0,
         (after - before) as f64 / conns.len().max(1) as f64
     );
+    let heap_after = heap::snapshot();
+    let per = conns.len().max(1) as i64;
+    let mut live = 0;
+    for (i, (a, b)) in heap_after.iter().zip(heap_before).enumerate() {
+        let (bytes, blocks) = (a.0 - b.0, a.1 - b.1);
+        live += bytes;
+        if bytes / per > 16 {
+            println!(
+                "  heap blocks of {}..{} bytes: {:.1} per connection, {} bytes per connection",
+                1u64 << i.saturating_sub(1),
+                1u64 << i,
+                blocks as f64 / per as f64,
+                bytes / per
+            );
+        }
+    }
+    println!("  live heap: {} bytes per connection", live / per);
+    let sim_kib: u64 = sims.iter().map(|(c, _)| rss_of(&c.id().to_string())).sum();
+    println!(
+        "simulators ({} processes, two threads per connection): RSS {:.1} MiB",
+        sims.len(),
+        sim_kib as f64 / 1024.0
+    );
     drop(conns);
-    let _ = child.kill();
-    let _ = child.wait();
+    for (mut child, _) in sims {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
