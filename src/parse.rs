@@ -317,30 +317,27 @@ pub(crate) fn index_blocks(
     mut masks: impl FnMut(usize) -> BlockMasks,
 ) {
     fields.reserve(((raw.len() - offset) / 12 + 1).min(64));
-    // The open field: where it starts, its first `=` and whether it holds a backslash, as far
-    // as the blocks before this one tell.
-    let (mut start, mut eq, mut escaped) = (offset, None::<usize>, false);
+    // The open field: where it starts, its first `=` (`NONE` if not seen yet) and whether it
+    // holds a backslash, as far as the blocks before this one tell.
+    const NONE: usize = usize::MAX;
+    let (mut start, mut eq, mut escaped) = (offset, NONE, false);
     let mut base = offset;
     while base < raw.len() {
         let m = masks(base);
         let mut ends = m.ends;
-        let mut from = 0; // first bit of the open field in this block
+        let mut from = 0; // first bit of the open field in this block (< 64 inside the loop)
         while ends != 0 {
             let bit = ends.trailing_zeros() as usize;
             ends &= ends - 1;
             let pos = base + bit;
             let span = (u64::MAX << from) & !(u64::MAX << bit);
             if pos > start {
-                let first_eq = m.equals & span;
-                let eq = eq.unwrap_or(if first_eq != 0 {
-                    base + first_eq.trailing_zeros() as usize
-                } else {
-                    pos
-                });
+                // The field's first `=` in this block, or its end when there is none.
+                let here = base + ((m.equals & span) | 1 << bit).trailing_zeros() as usize;
                 let clean = !escaped && m.backslashes & span == 0;
                 fields.push(Field {
                     start: start as u32,
-                    eq: eq as u32,
+                    eq: if eq == NONE { here } else { eq } as u32,
                     end: pos as u32 | if clean { CLEAN } else { 0 },
                 });
             }
@@ -350,13 +347,13 @@ pub(crate) fn index_blocks(
                 }
                 starts.push(fields.len() as u32);
             }
-            (start, eq, escaped) = (pos + 1, None, false);
+            (start, eq, escaped) = (pos + 1, NONE, false);
             from = bit + 1;
         }
         // The field still open at the block's end carries what this block saw of it.
         let rest = if from < 64 { u64::MAX << from } else { 0 };
-        if eq.is_none() && m.equals & rest != 0 {
-            eq = Some(base + (m.equals & rest).trailing_zeros() as usize);
+        if eq == NONE && m.equals & rest != 0 {
+            eq = base + (m.equals & rest).trailing_zeros() as usize;
         }
         escaped |= m.backslashes & rest != 0;
         base += 64;
@@ -365,7 +362,7 @@ pub(crate) fn index_blocks(
     if end > start {
         fields.push(Field {
             start: start as u32,
-            eq: eq.unwrap_or(end) as u32,
+            eq: if eq == NONE { end } else { eq } as u32,
             end: end as u32 | if escaped { 0 } else { CLEAN },
         });
     }
@@ -573,6 +570,30 @@ impl<'a> Value<'a> {
         } else {
             crate::escape::unescape_into(self.raw, out)
         }
+    }
+
+    /// The unescaped bytes, borrowed from the line when the value holds no escape, or else
+    /// decoded into `scratch` (cleared first): reading every value of a large list this way
+    /// neither allocates nor copies clean values.
+    ///
+    /// ```
+    /// let items = ts3q::Items::parse("a=plain b=two\\swords".into()).unwrap();
+    /// let item = items.first().unwrap();
+    /// let mut scratch = Vec::new();
+    /// assert_eq!(item.get("a").unwrap().decode(&mut scratch), b"plain");
+    /// assert_eq!(item.get("b").unwrap().decode(&mut scratch), b"two words");
+    /// ```
+    #[inline]
+    pub fn decode<'s>(&self, scratch: &'s mut Vec<u8>) -> &'s [u8]
+    where
+        'a: 's,
+    {
+        if self.clean {
+            return self.raw;
+        }
+        scratch.clear();
+        crate::escape::unescape_into(self.raw, scratch);
+        scratch
     }
 
     /// The unescaped text, or an error when it is not valid UTF-8.

@@ -274,9 +274,7 @@ fn main() {
                 let mut total = 0;
                 for item in &items {
                     for (_, v) in item.iter() {
-                        buf.clear();
-                        v.unescape_into(&mut buf);
-                        total += buf.len();
+                        total += v.decode(&mut buf).len();
                     }
                 }
                 total
