@@ -85,8 +85,35 @@ impl Connection {
         Connection::connect(Options::from_uri(uri, Mode::ClientQuery)?).await
     }
 
-    /// Opens a connection with explicit options and starts its driver task.
-    pub async fn connect(mut options: Options) -> Result<Connection, Error> {
+    /// Opens a connection with explicit options and starts its driver task on smol's global
+    /// executor.
+    pub async fn connect(options: Options) -> Result<Connection, Error> {
+        Connection::connect_on(options, |driver| smol::spawn(driver).detach()).await
+    }
+
+    /// Opens a connection and hands its driver task to `spawn`, e.g. to run it on the same
+    /// executor as the code that uses it: a command then needs no wake-up across threads,
+    /// which on a single task is several times faster than [`Connection::connect`].
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// let ex = Arc::new(smol::Executor::new());
+    /// let spawner = ex.clone();
+    /// smol::block_on(ex.run(async move {
+    ///     let conn = ts3q_smol::Connection::connect_on(
+    ///         ts3q_smol::Options::from_uri("telnet://serveradmin:pw@localhost:10011", ts3q::Mode::ServerQuery)?,
+    ///         |driver| spawner.spawn(driver).detach(),
+    ///     )
+    ///     .await?;
+    ///     conn.exec(ts3q::Command::new("use").param("sid", 1)).await?;
+    ///     Ok::<_, ts3q_smol::Error>(())
+    /// }))
+    /// .unwrap();
+    /// ```
+    pub async fn connect_on(
+        mut options: Options,
+        spawn: impl FnOnce(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>),
+    ) -> Result<Connection, Error> {
         if options.config.mode() != options.mode {
             options.config = ts3q::Config::new(options.mode);
         }
@@ -113,7 +140,7 @@ impl Connection {
         };
         let apikey = driver.options.apikey.clone();
         let host: Arc<str> = driver.options.host.as_str().into();
-        smol::spawn(driver.run()).detach();
+        spawn(Box::pin(driver.run()));
         let conn = Connection {
             host,
             requests,

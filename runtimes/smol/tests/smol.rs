@@ -623,3 +623,36 @@ fn file_transfer_with_real_files() {
     });
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `connect_on` runs the driver on the caller's executor: with one thread driving that
+/// executor, the whole conversation (and an event) happens on the test's own thread.
+#[test]
+fn driver_on_the_callers_executor() {
+    let sim = sim(None);
+    let t = target(&sim, Via::Tcp);
+    let ex = std::sync::Arc::new(smol::Executor::new());
+    let spawner = ex.clone();
+    let me = std::thread::current().id();
+    smol::block_on(ex.run(async move {
+        let conn = Connection::connect_on(quiet(t.options), |driver| {
+            spawner
+                .spawn(async move {
+                    driver.await;
+                })
+                .detach()
+        })
+        .await
+        .expect("connect");
+        conn.exec(Command::new("use").param("sid", 1)).await.expect("use");
+        conn.exec(Command::new("servernotifyregister").param("event", "server"))
+            .await
+            .expect("register");
+        let clients = conn.query("clientlist").all().await.expect("clientlist");
+        assert!(clients.len() >= 3, "{clients:?}");
+        sim.add_client("Visitor", 1).expect("add client");
+        let ev = conn.next_event().await.expect("event");
+        assert_eq!(ev.name(), "notifycliententerview");
+        assert_eq!(std::thread::current().id(), me);
+        conn.close().await.expect("close");
+    }));
+}

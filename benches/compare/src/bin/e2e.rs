@@ -156,6 +156,28 @@ fn throughput() {
         }
     });
 
+    // The driver on the caller's own executor, on the caller's thread: no cross-thread wake-ups.
+    let ex = std::sync::Arc::new(smol::Executor::new());
+    let sp = ex.clone();
+    smol::block_on(ex.run(async move {
+        let conn = ts3q_smol::Connection::connect_on(options(port), |d| sp.spawn(d).detach())
+            .await
+            .unwrap();
+        conn.exec(Command::new("use").param("sid", 1))
+            .await
+            .unwrap();
+        let t = Instant::now();
+        for _ in 0..N {
+            conn.exec(Command::new("clientinfo").param("clid", 1))
+                .await
+                .unwrap();
+        }
+        println!(
+            "| ts3q-smol | one at a time, driver on the caller's executor (`connect_on`) | {:.0} |",
+            N as f64 / t.elapsed().as_secs_f64()
+        );
+    }));
+
     // py-ts3, the same loop.
     let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyts3-venv/bin/python");
     if py.exists() {
