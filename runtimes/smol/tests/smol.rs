@@ -643,7 +643,9 @@ fn driver_on_the_callers_executor() {
         })
         .await
         .expect("connect");
-        conn.exec(Command::new("use").param("sid", 1)).await.expect("use");
+        conn.exec(Command::new("use").param("sid", 1))
+            .await
+            .expect("use");
         conn.exec(Command::new("servernotifyregister").param("event", "server"))
             .await
             .expect("register");
