@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use serde_json::Value as Json;
+use ts3q::simd::Tier;
 use ts3q::{Bytes, Client, Command, CommandSet, Config, Items, Output};
 
 fn corpus() -> PathBuf {
@@ -193,6 +194,43 @@ fn benches(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    g.finish();
+
+    // The same work on every SIMD tier this CPU runs (the groups above use the best one).
+    let best = ts3q::simd::detect();
+    let line = data_line(&read(&dir, "clientlist10k.resp"));
+    let mut buf = Vec::new();
+    let mut g = c.benchmark_group("tier");
+    for tier in [Tier::Avx512, Tier::Avx2, Tier::Portable] {
+        if tier > best {
+            continue;
+        }
+        ts3q::simd::use_tier(tier);
+        g.throughput(Throughput::Bytes(mixed.len() as u64));
+        g.bench_function(format!("{tier:?}/escape mixed"), |b| {
+            b.iter(|| {
+                out.clear();
+                ts3q::escape_into(&mixed, &mut out);
+                out.len()
+            })
+        });
+        g.throughput(Throughput::Bytes(escaped.len() as u64));
+        g.bench_function(format!("{tier:?}/unescape"), |b| {
+            b.iter(|| {
+                out.clear();
+                ts3q::unescape_into(&escaped, &mut out);
+                out.len()
+            })
+        });
+        g.throughput(Throughput::Bytes(line.len() as u64));
+        g.bench_function(format!("{tier:?}/parse clientlist10k, values read"), |b| {
+            b.iter(|| {
+                let items = Items::parse(line.clone()).unwrap();
+                read_all(&items, &mut buf)
+            })
+        });
+    }
+    ts3q::simd::use_tier(best);
     g.finish();
 
     // The machine on 1000 pipelined responses (each a channellist-like item and an event).

@@ -12,6 +12,8 @@ use std::borrow::Cow;
 use bytes::BufMut;
 use memchr::memchr;
 
+use crate::simd::{self, dispatch};
+
 /// Wire letter for each byte that must be escaped, `0` for bytes that pass through.
 pub(crate) const ESCAPE: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -63,23 +65,14 @@ fn block_needs_escape(block: &[u8; BLOCK]) -> bool {
     any != 0
 }
 
-/// Whether the AVX-512 kernels run on this CPU.
-#[inline(always)]
-fn simd() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    return crate::avx512::enabled();
-    #[cfg(not(target_arch = "x86_64"))]
-    return false;
-}
-
 /// Index of the first byte of `s` that must be escaped.
 #[inline]
 pub(crate) fn find_escapable(s: &[u8]) -> Option<usize> {
-    #[cfg(target_arch = "x86_64")]
-    if simd() {
-        return crate::avx512::find_escapable(s);
-    }
-    portable_find_escapable(s)
+    dispatch!(
+        simd::avx512::find_escapable(s),
+        simd::avx2::find_escapable(s),
+        portable_find_escapable(s),
+    )
 }
 
 fn portable_find_escapable(s: &[u8]) -> Option<usize> {
@@ -168,12 +161,13 @@ pub fn portable_needs_escaping(s: &[u8]) -> bool {
 /// Escapes `value`, whose bytes before `from` need no escaping. Clean blocks are copied in
 /// runs; a block with something to escape is rewritten branch-free into a small buffer.
 fn escape_from<B: BufMut>(value: &[u8], from: usize, out: &mut B) {
-    #[cfg(target_arch = "x86_64")]
-    if simd() {
-        out.put_slice(&value[..from]);
-        return crate::avx512::escape_into(&value[from..], out);
-    }
-    portable_escape_from(value, from, out)
+    let (clean, rest) = value.split_at(from);
+    out.put_slice(clean);
+    dispatch!(
+        simd::avx512::escape_into(rest, out),
+        simd::avx2::escape_into(rest, out),
+        portable_escape_from(rest, 0, out),
+    )
 }
 
 fn portable_escape_from<B: BufMut>(value: &[u8], from: usize, out: &mut B) {
@@ -256,11 +250,11 @@ fn portable_find_backslash(s: &[u8]) -> Option<usize> {
 /// First backslash of `s`.
 #[inline(always)]
 fn find_backslash(s: &[u8]) -> Option<usize> {
-    #[cfg(target_arch = "x86_64")]
-    if simd() {
-        return crate::avx512::find_backslash(s);
-    }
-    portable_find_backslash(s)
+    dispatch!(
+        simd::avx512::find_backslash(s),
+        simd::avx2::find_backslash(s),
+        portable_find_backslash(s),
+    )
 }
 
 /// [`unescape`] for arbitrary bytes.
@@ -288,12 +282,13 @@ pub fn unescape_into(value: &[u8], out: &mut Vec<u8>) {
 /// Unescapes `value`, which holds no backslash before `first`: one pass, each escape decoded
 /// once, so the wire text `\\n` is a backslash and an `n`, never a newline.
 fn unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
-    #[cfg(target_arch = "x86_64")]
-    if simd() {
-        out.extend_from_slice(&value[..first]);
-        return crate::avx512::unescape_into(&value[first..], out);
-    }
-    portable_unescape_from(value, first, out)
+    let (clean, rest) = value.split_at(first);
+    out.extend_from_slice(clean);
+    dispatch!(
+        simd::avx512::unescape_into(rest, out),
+        simd::avx2::unescape_into(rest, out),
+        portable_unescape_from(rest, 0, out),
+    )
 }
 
 fn portable_unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
@@ -382,15 +377,58 @@ mod tests {
 
     /// The SIMD kernels (when this CPU has them) and the portable code agree.
     fn same_both_ways(s: &[u8]) {
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        unescape_into(s, &mut a);
-        portable_unescape_into(s, &mut b);
-        assert_eq!(a, b, "unescape {:?}", String::from_utf8_lossy(s));
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        escape_into(s, &mut a);
-        portable_escape_into(s, &mut b);
-        assert_eq!(a, b, "escape {:?}", String::from_utf8_lossy(s));
-        assert_eq!(needs_escaping(s), portable_needs_escaping(s));
+        let show = || String::from_utf8_lossy(s).into_owned();
+        let (mut unescaped, mut escaped) = (Vec::new(), Vec::new());
+        portable_unescape_into(s, &mut unescaped);
+        portable_escape_into(s, &mut escaped);
+        let first_escapable = portable_find_escapable(s);
+        let first_backslash = portable_find_backslash(s);
+        // Through the dispatcher, and every tier this CPU runs called directly.
+        let mut got = Vec::new();
+        unescape_into(s, &mut got);
+        assert_eq!(got, unescaped, "unescape {:?}", show());
+        got.clear();
+        escape_into(s, &mut got);
+        assert_eq!(got, escaped, "escape {:?}", show());
+        #[cfg(target_arch = "x86_64")]
+        {
+            type Kernels = (
+                simd::Tier,
+                fn(&[u8], &mut Vec<u8>),
+                fn(&[u8], &mut Vec<u8>),
+                fn(&[u8]) -> Option<usize>,
+                fn(&[u8]) -> Option<usize>,
+            );
+            let tiers: [Kernels; 2] = [
+                (
+                    simd::Tier::Avx512,
+                    simd::avx512::unescape_into,
+                    simd::avx512::escape_into::<Vec<u8>>,
+                    simd::avx512::find_escapable,
+                    simd::avx512::find_backslash,
+                ),
+                (
+                    simd::Tier::Avx2,
+                    simd::avx2::unescape_into,
+                    simd::avx2::escape_into::<Vec<u8>>,
+                    simd::avx2::find_escapable,
+                    simd::avx2::find_backslash,
+                ),
+            ];
+            for (tier, unescape, escape, find_escapable, find_backslash) in tiers {
+                if tier > simd::detect() {
+                    continue;
+                }
+                let mut got = vec![b'x'];
+                unescape(s, &mut got);
+                assert_eq!(got[1..], unescaped[..], "{tier:?} unescape {:?}", show());
+                let mut got = vec![b'x'];
+                escape(s, &mut got);
+                assert_eq!(got[1..], escaped[..], "{tier:?} escape {:?}", show());
+                assert_eq!(find_escapable(s), first_escapable, "{tier:?} {:?}", show());
+                assert_eq!(find_backslash(s), first_backslash, "{tier:?} {:?}", show());
+            }
+        }
     }
 
     #[test]

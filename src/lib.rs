@@ -38,12 +38,10 @@
 //!     }
 //! }
 //! ```
-// `unsafe` is denied everywhere but in `avx512`, whose kernels say why each use is sound.
+// `unsafe` is denied everywhere but in `simd`, whose kernels say why each use is sound.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-#[cfg(target_arch = "x86_64")]
-mod avx512;
 pub mod client;
 pub mod codec;
 pub mod command;
@@ -57,6 +55,8 @@ pub mod options;
 pub mod pacing;
 pub mod parse;
 pub mod session;
+#[doc(hidden)]
+pub mod simd;
 pub mod uri;
 
 pub use bytes::{self, Bytes, BytesMut};

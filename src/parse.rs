@@ -16,6 +16,7 @@ use memchr::memchr;
 
 use crate::error::{FieldError, ParseError, QueryError};
 use crate::escape::unescape_bytes;
+use crate::simd::{self, dispatch};
 
 /// Where one field lies in its line: key `start..eq`, value `eq+1..end`; `eq == end` marks a bare
 /// key (no `=`). The top bit of `end` is [`CLEAN`].
@@ -65,12 +66,12 @@ impl Items {
             raw,
         };
         if items.any {
-            #[cfg(target_arch = "x86_64")]
-            if crate::avx512::enabled() {
-                crate::avx512::index(&items.raw, offset, &mut items.fields, &mut items.starts);
-                return Ok(items);
-            }
-            index(&items.raw, offset, &mut items.fields, &mut items.starts);
+            let (raw, fields, starts) = (&items.raw[..], &mut items.fields, &mut items.starts);
+            dispatch!(
+                simd::avx512::index(raw, offset, fields, starts),
+                simd::avx2::index(raw, offset, fields, starts),
+                index(raw, offset, fields, starts),
+            )
         }
         Ok(items)
     }
@@ -1067,17 +1068,28 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The SIMD indexer (when this CPU has it) gives the portable index, and both mark a field
+    type IndexFn = fn(&[u8], usize, &mut Vec<Field>, &mut Vec<u32>);
+
+    /// Every SIMD indexer this CPU runs gives the portable index, and both mark a field
     /// clean exactly when it holds no backslash.
     fn same_index(line: &[u8], offset: usize) {
         let (mut f1, mut s1) = (Vec::new(), Vec::new());
         index(line, offset, &mut f1, &mut s1);
         #[cfg(target_arch = "x86_64")]
-        if crate::avx512::enabled() {
-            let (mut f2, mut s2) = (Vec::new(), Vec::new());
-            crate::avx512::index(line, offset, &mut f2, &mut s2);
-            assert_eq!(f2, f1, "{:?}", String::from_utf8_lossy(line));
-            assert_eq!(s2, s1);
+        {
+            let tier = simd::detect();
+            let kernels: [(simd::Tier, IndexFn); 2] = [
+                (simd::Tier::Avx512, simd::avx512::index),
+                (simd::Tier::Avx2, simd::avx2::index),
+            ];
+            for (t, kernel) in kernels {
+                if t <= tier {
+                    let (mut f2, mut s2) = (Vec::new(), Vec::new());
+                    kernel(line, offset, &mut f2, &mut s2);
+                    assert_eq!(f2, f1, "{t:?} {:?}", String::from_utf8_lossy(line));
+                    assert_eq!(s2, s1, "{t:?}");
+                }
+            }
         }
         for f in &f1 {
             let field = &line[f.start as usize..f.end()];

@@ -2,19 +2,27 @@
 //! can be read.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use ts3q::simd::{use_tier, Tier};
 use ts3q::{Bytes, Event, Items, Status};
 
 fuzz_target!(|data: &[u8]| {
     let line = Bytes::copy_from_slice(data);
-    if let (Ok(items), Ok(portable)) = (Items::parse(line.clone()), Items::parse_portable(line.clone())) {
-        // The SIMD indexer (when the CPU has it) and the portable one agree on every field.
-        assert_eq!(items.len(), portable.len());
-        for (a, b) in items.iter().zip(portable.iter()) {
-            assert!(a.iter().eq(b.iter()));
-            for (_, v) in a.iter() {
-                assert_eq!(v.bytes(), ts3q::unescape_bytes(v.raw()));
+    // Every SIMD indexer the CPU runs agrees with the portable one on every field.
+    for tier in [Tier::Avx2, Tier::Avx512] {
+        use_tier(tier);
+        if let (Ok(items), Ok(portable)) = (Items::parse(line.clone()), Items::parse_portable(line.clone())) {
+            assert_eq!(items.len(), portable.len());
+            let mut scratch = Vec::new();
+            for (a, b) in items.iter().zip(portable.iter()) {
+                assert!(a.iter().eq(b.iter()));
+                for (_, v) in a.iter() {
+                    assert_eq!(v.bytes(), ts3q::unescape_bytes(v.raw()));
+                    assert_eq!(v.decode(&mut scratch), ts3q::unescape_bytes(v.raw()).as_ref());
+                }
             }
         }
+    }
+    if let Ok(items) = Items::parse(line.clone()) {
         for item in items.iter() {
             for (key, value) in item.iter() {
                 let _ = value.to_str();

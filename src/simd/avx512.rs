@@ -1,78 +1,15 @@
-//! AVX-512 kernels for escaping, unescaping and the field scan: the crate's only `unsafe` code.
-//!
-//! Each kernel has a portable twin (in `escape` and `parse`) that gives the same result; the
-//! kernels are picked at run time when the CPU has AVX-512 BW/VL/VBMI/VBMI2 and BMI2, and the
-//! tests and fuzz targets compare both. `benches/README.md` has the figures that justify them
-//! (unescape 0.8 → 4+ GB/s, escape of mixed text 1.2 → 4+ GB/s).
-//!
-//! Why the `unsafe` is sound, once for all kernels:
-//! - every kernel is only called through [`enabled`], which checks each feature it is compiled
-//!   with (`#[target_feature]`), so no instruction the CPU lacks is executed;
-//! - loads are masked loads of the lanes that lie inside the input slice (AVX-512 masked loads
-//!   never touch, nor fault on, masked-off lanes);
-//! - stores are 64-byte stores into a `MaybeUninit` slice, each preceded by a check that the
-//!   whole store fits in it; only the bytes a kernel reports as written are then read.
-
-#![allow(unsafe_code)]
+//! The AVX-512 tier: 64-byte blocks, masked loads for tails, `vpcompressb` to drop the
+//! backslashes of escapes and to drop unused slots of (backslash, byte) pairs, `vpermi2b` for
+//! the 128-entry escape tables. Soundness: see the parent module.
 
 use std::arch::x86_64::*;
 use std::mem::MaybeUninit;
-use std::sync::atomic::{AtomicU8, Ordering};
 
 use bytes::BufMut;
 
+use super::{escaped_by, lanes, STAGE};
 use crate::escape::{ESCAPE, UNESCAPE};
 use crate::parse::{index_blocks, BlockMasks, Field};
-
-/// Size of the staging block [`escape_into`] fills before handing it to a `BufMut`.
-const STAGE: usize = 4096;
-
-static LEVEL: AtomicU8 = AtomicU8::new(0);
-
-/// Whether the kernels can run on this CPU (detected once, then one relaxed load).
-#[inline(always)]
-pub(crate) fn enabled() -> bool {
-    match LEVEL.load(Ordering::Relaxed) {
-        2 => true,
-        1 => false,
-        _ => detect(),
-    }
-}
-
-#[cold]
-fn detect() -> bool {
-    let ok = is_x86_feature_detected!("avx512f")
-        && is_x86_feature_detected!("avx512bw")
-        && is_x86_feature_detected!("avx512vl")
-        && is_x86_feature_detected!("avx512vbmi")
-        && is_x86_feature_detected!("avx512vbmi2")
-        && is_x86_feature_detected!("bmi2")
-        && is_x86_feature_detected!("popcnt");
-    LEVEL.store(if ok { 2 } else { 1 }, Ordering::Relaxed);
-    ok
-}
-
-/// Lanes `0..len` of a 64-lane mask (`len` may exceed 64).
-#[inline(always)]
-fn lanes(len: usize) -> u64 {
-    if len >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << len) - 1
-    }
-}
-
-/// The bytes escaped by a backslash, given the backslash mask of a block that starts at a token
-/// boundary (simdjson's odd-run trick): in every run of backslashes, the 2nd, 4th, ... are
-/// escaped, and so is the byte after a run of odd length.
-#[inline(always)]
-fn escaped_by(backslashes: u64) -> u64 {
-    const EVEN: u64 = 0x5555_5555_5555_5555;
-    let follows = backslashes << 1;
-    let odd_starts = backslashes & !EVEN & !follows;
-    let (on_even, _) = odd_starts.overflowing_add(backslashes);
-    (EVEN ^ (on_even << 1)) & follows
-}
 
 /// Loads `t[0..64]` and `t[64..128]`: a 128-entry table for `vpermi2b`.
 #[inline(always)]
@@ -100,11 +37,10 @@ unsafe fn load64(src: &[u8], at: usize) -> (__m512i, u64) {
 
 /// Appends the unescaped form of `src` to `out`, written straight into its spare capacity.
 pub(crate) fn unescape_into(src: &[u8], out: &mut Vec<u8>) {
-    debug_assert!(enabled());
     // Unescaping never grows the text, and the last store may write 64 bytes past the data.
     out.reserve(src.len() + 64);
     let len = out.len();
-    // SAFETY: only reached when `enabled()`, which checked every feature the kernel uses.
+    // SAFETY: only called when `simd::tier()` is `Avx512`, so the CPU has every feature.
     let (read, written) = unsafe { unescape_kernel(src, out.spare_capacity_mut()) };
     debug_assert_eq!(read, src.len());
     // SAFETY: the kernel initialised the first `written` bytes of the spare capacity.
@@ -153,10 +89,9 @@ unsafe fn unescape_kernel(src: &[u8], dst: &mut [MaybeUninit<u8>]) -> (usize, us
 
 /// Appends the escaped form of `src` to `out`, through a stack block of [`STAGE`] bytes.
 pub(crate) fn escape_into<B: BufMut>(mut src: &[u8], out: &mut B) {
-    debug_assert!(enabled());
     let mut stage = [MaybeUninit::<u8>::uninit(); STAGE];
     while !src.is_empty() {
-        // SAFETY: only reached when `enabled()`, which checked every feature the kernel uses.
+        // SAFETY: only called when `simd::tier()` is `Avx512`, so the CPU has every feature.
         let (read, written) = unsafe { escape_kernel(src, &mut stage) };
         // SAFETY: the kernel initialised `stage[..written]`.
         out.put_slice(unsafe { std::slice::from_raw_parts(stage.as_ptr().cast::<u8>(), written) });
@@ -216,8 +151,7 @@ unsafe fn escape_kernel(src: &[u8], dst: &mut [MaybeUninit<u8>]) -> (usize, usiz
 
 /// Index of the first byte of `src` that must be escaped.
 pub(crate) fn find_escapable(src: &[u8]) -> Option<usize> {
-    debug_assert!(enabled());
-    // SAFETY: only reached when `enabled()`, which checked every feature the kernel uses.
+    // SAFETY: only called when `simd::tier()` is `Avx512`, so the CPU has every feature.
     unsafe { find_escapable_kernel(src) }
 }
 
@@ -263,8 +197,7 @@ unsafe fn find_escapable_kernel(src: &[u8]) -> Option<usize> {
 
 /// Index of the first backslash of `src`.
 pub(crate) fn find_backslash(src: &[u8]) -> Option<usize> {
-    debug_assert!(enabled());
-    // SAFETY: only reached when `enabled()`, which checked every feature the kernel uses.
+    // SAFETY: only called when `simd::tier()` is `Avx512`, so the CPU has every feature.
     unsafe { find_backslash_kernel(src) }
 }
 
@@ -285,8 +218,7 @@ unsafe fn find_backslash_kernel(src: &[u8]) -> Option<usize> {
 
 /// Builds the field index of `raw[offset..]` (see `parse::index_blocks`).
 pub(crate) fn index(raw: &[u8], offset: usize, fields: &mut Vec<Field>, starts: &mut Vec<u32>) {
-    debug_assert!(enabled());
-    // SAFETY: only reached when `enabled()`, which checked every feature the kernel uses.
+    // SAFETY: only called when `simd::tier()` is `Avx512`, so the CPU has every feature.
     unsafe { index_kernel(raw, offset, fields, starts) }
 }
 

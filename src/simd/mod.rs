@@ -1,0 +1,129 @@
+//! SIMD kernels for escaping, unescaping and the field scan: the crate's only `unsafe` code.
+//!
+//! Two tiers on x86-64, picked at run time: [`avx512`] (AVX-512 BW/VL/VBMI/VBMI2: byte
+//! compress and expand in one instruction) and [`avx2`] (AVX2: the same work with shuffle
+//! tables). Every kernel has a portable twin in `escape` or `parse` that gives the same
+//! result; the unit tests compare each tier with it, and the fuzz targets compare all tiers on
+//! every input. `benches/README.md` has the figures that justify the `unsafe`.
+//!
+//! Why the `unsafe` is sound, once for all kernels:
+//! - a kernel of a tier runs only when [`tier`] returned that tier, and [`tier`] never returns
+//!   a tier whose features (the kernels' `#[target_feature]` lists) the CPU lacks;
+//! - loads read only bytes inside the input slice: whole blocks with unaligned loads, the
+//!   tail through AVX-512 masked loads (which never touch masked-off lanes) or from a copy
+//!   on the stack;
+//! - stores go into a `MaybeUninit` slice or stack array, each after a check that the whole
+//!   store fits; only the bytes a kernel reports as written are read back.
+
+#![allow(unsafe_code)]
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// A kernel family. Ordered: a CPU that runs one tier runs the ones below it.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Tier {
+    /// Plain Rust: SWAR and auto-vectorised loops.
+    Portable = 1,
+    /// x86-64 AVX2 + POPCNT.
+    Avx2 = 2,
+    /// x86-64 AVX-512 BW/VL/VBMI/VBMI2 + BMI2 + POPCNT.
+    Avx512 = 3,
+}
+
+/// The tier in use; 0 until first asked.
+static ACTIVE: AtomicU8 = AtomicU8::new(0);
+
+/// The tier in use (detected once, then one relaxed load).
+#[inline(always)]
+pub(crate) fn tier() -> Tier {
+    match ACTIVE.load(Ordering::Relaxed) {
+        3 => Tier::Avx512,
+        2 => Tier::Avx2,
+        1 => Tier::Portable,
+        _ => {
+            let t = detect();
+            ACTIVE.store(t as u8, Ordering::Relaxed);
+            t
+        }
+    }
+}
+
+/// The best tier this CPU runs.
+#[cold]
+pub fn detect() -> Tier {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt");
+        let avx512 = avx2
+            && is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512vl")
+            && is_x86_feature_detected!("avx512vbmi")
+            && is_x86_feature_detected!("avx512vbmi2")
+            && is_x86_feature_detected!("bmi2");
+        if avx512 {
+            return Tier::Avx512;
+        }
+        if avx2 {
+            return Tier::Avx2;
+        }
+    }
+    Tier::Portable
+}
+
+/// Uses `wanted`, or the best tier below it that this CPU runs; returns the tier now in use.
+/// For benchmarks and fuzzing that compare tiers; every tier gives the same results.
+#[doc(hidden)]
+pub fn use_tier(wanted: Tier) -> Tier {
+    let t = wanted.min(detect());
+    ACTIVE.store(t as u8, Ordering::Relaxed);
+    t
+}
+
+/// Runs the kernel of the tier in use: `dispatch!(avx512 expr, avx2 expr, portable expr)`.
+macro_rules! dispatch {
+    ($avx512:expr, $avx2:expr, $portable:expr $(,)?) => {{
+        #[cfg(target_arch = "x86_64")]
+        let r = match $crate::simd::tier() {
+            $crate::simd::Tier::Avx512 => $avx512,
+            $crate::simd::Tier::Avx2 => $avx2,
+            $crate::simd::Tier::Portable => $portable,
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let r = $portable;
+        r
+    }};
+}
+pub(crate) use dispatch;
+
+/// Lanes `0..len` of a 64-lane mask (`len` may exceed 64).
+#[inline(always)]
+pub(crate) fn lanes(len: usize) -> u64 {
+    if len >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << len) - 1
+    }
+}
+
+/// The bytes escaped by a backslash, given the backslash mask of a block that starts at a token
+/// boundary (simdjson's odd-run trick): in every run of backslashes, the 2nd, 4th, ... are
+/// escaped, and so is the byte after a run of odd length.
+#[inline(always)]
+pub(crate) fn escaped_by(backslashes: u64) -> u64 {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    let follows = backslashes << 1;
+    let odd_starts = backslashes & !EVEN & !follows;
+    let (on_even, _) = odd_starts.overflowing_add(backslashes);
+    (EVEN ^ (on_even << 1)) & follows
+}
+
+/// Size of the staging block the escape kernels fill before handing it to a `BufMut`.
+pub(crate) const STAGE: usize = 4096;
