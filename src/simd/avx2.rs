@@ -8,7 +8,7 @@ use std::mem::MaybeUninit;
 
 use bytes::BufMut;
 
-use super::{escaped_by, lanes, STAGE};
+use super::{escape_with, escaped_by, lanes, unescape_with};
 use crate::escape::{ESCAPE, UNESCAPE};
 use crate::parse::{index_blocks, BlockMasks, Field};
 
@@ -178,16 +178,10 @@ unsafe fn bytes_of(m: u64) -> (__m256i, __m256i) {
     }
 }
 
-/// Appends the unescaped form of `src` to `out`, written straight into its spare capacity.
+/// Appends the unescaped form of `src` (a token boundary) to `out`.
 pub(crate) fn unescape_into(src: &[u8], out: &mut Vec<u8>) {
-    // Unescaping never grows the text, and the last store may write 64 bytes past the data.
-    out.reserve(src.len() + 64);
-    let len = out.len();
     // SAFETY: only called when `simd::tier()` is `Avx2` or better, so the CPU has every feature.
-    let (read, written) = unsafe { unescape_kernel(src, out.spare_capacity_mut()) };
-    debug_assert_eq!(read, src.len());
-    // SAFETY: the kernel initialised the first `written` bytes of the spare capacity.
-    unsafe { out.set_len(len + written) };
+    unsafe { unescape_with(src, out, unescape_kernel) }
 }
 
 /// Unescapes from the start of `src` (a token boundary) into `dst`; returns `(read, written)`.
@@ -250,16 +244,10 @@ unsafe fn unescape_kernel(src: &[u8], dst: &mut [MaybeUninit<u8>]) -> (usize, us
     (i, n)
 }
 
-/// Appends the escaped form of `src` to `out`, through a stack block of [`STAGE`] bytes.
-pub(crate) fn escape_into<B: BufMut>(mut src: &[u8], out: &mut B) {
-    let mut stage = [MaybeUninit::<u8>::uninit(); STAGE];
-    while !src.is_empty() {
-        // SAFETY: only called when `simd::tier()` is `Avx2` or better.
-        let (read, written) = unsafe { escape_kernel(src, &mut stage) };
-        // SAFETY: the kernel initialised `stage[..written]`.
-        out.put_slice(unsafe { std::slice::from_raw_parts(stage.as_ptr().cast::<u8>(), written) });
-        src = &src[read..];
-    }
+/// Appends the escaped form of `src` to `out`.
+pub(crate) fn escape_into<B: BufMut>(src: &[u8], out: &mut B) {
+    // SAFETY: only called when `simd::tier()` is `Avx2` or better, so the CPU has every feature.
+    unsafe { escape_with(src, out, escape_kernel) }
 }
 
 /// Escapes from the start of `src` into `dst`, 16 input bytes (at most 32 output) per step;

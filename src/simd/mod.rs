@@ -22,7 +22,10 @@ pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
 
+use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicU8, Ordering};
+
+use bytes::BufMut;
 
 /// A kernel family. Ordered: a CPU that runs one tier runs the ones below it.
 #[doc(hidden)]
@@ -125,5 +128,41 @@ pub(crate) fn escaped_by(backslashes: u64) -> u64 {
     (EVEN ^ (on_even << 1)) & follows
 }
 
-/// Size of the staging block the escape kernels fill before handing it to a `BufMut`.
-pub(crate) const STAGE: usize = 4096;
+/// A kernel that reads from the start of its input into an output slice and returns
+/// `(read, written)`, stopping early only when fewer than 64 bytes of output room are left.
+type Kernel = unsafe fn(&[u8], &mut [MaybeUninit<u8>]) -> (usize, usize);
+
+/// Appends what `kernel` (an unescape kernel) makes of `src`, written straight into the spare
+/// capacity of `out`.
+///
+/// # Safety
+/// The CPU must have the features `kernel` is compiled with.
+#[inline(always)]
+unsafe fn unescape_with(mut src: &[u8], out: &mut Vec<u8>, kernel: Kernel) {
+    while !src.is_empty() {
+        // Unescaping never grows the text, and the last store may write 64 bytes past it.
+        out.reserve(src.len() + 64);
+        let len = out.len();
+        // SAFETY: the caller vouches for the CPU features.
+        let (read, written) = unsafe { kernel(src, out.spare_capacity_mut()) };
+        // SAFETY: the kernel initialised the first `written` bytes of the spare capacity.
+        unsafe { out.set_len(len + written) };
+        src = &src[read..];
+    }
+}
+
+/// Appends what `kernel` (an escape kernel) makes of `src` to `out`, through a stack block.
+///
+/// # Safety
+/// The CPU must have the features `kernel` is compiled with.
+#[inline(always)]
+unsafe fn escape_with<B: BufMut>(mut src: &[u8], out: &mut B, kernel: Kernel) {
+    let mut stage = [MaybeUninit::<u8>::uninit(); 4096];
+    while !src.is_empty() {
+        // SAFETY: the caller vouches for the CPU features.
+        let (read, written) = unsafe { kernel(src, &mut stage) };
+        // SAFETY: the kernel initialised `stage[..written]`.
+        out.put_slice(unsafe { std::slice::from_raw_parts(stage.as_ptr().cast::<u8>(), written) });
+        src = &src[read..];
+    }
+}
