@@ -914,3 +914,40 @@ fn session_is_recorded_and_resumed() {
     let mut e = Client::resume(quiet(), t0, Default::default());
     assert!(matches!(drain(&mut e)[..], [Output::Resumed { .. }]));
 }
+
+// ------------------------------------------------------------------------------ memory
+
+/// Releasing the queues of a quiet machine keeps half-received lines and deadlines, and the
+/// next command works as before.
+#[test]
+fn shrink_to_fit_between_commands() {
+    let t0 = Instant::now();
+    let mut c = open(Config::server_query().keepalive(Some(secs(60.0))), t0);
+    let a = c.send(Command::new("whoami"), t0).unwrap();
+    assert_eq!(sent(&mut c), "whoami\n");
+    c.handle_input(b"virtualserver_status=online\n\rerr", t0);
+    c.shrink_to_fit(); // a response is half received: nothing may be lost
+    c.handle_input(b"or id=0 msg=ok\n\r", t0);
+    let out = drain(&mut c);
+    assert_eq!(out.len(), 1);
+    let (id, result) = response(&out[0]);
+    assert_eq!(id, a);
+    let items = result.as_ref().unwrap();
+    assert_eq!(
+        items
+            .first()
+            .unwrap()
+            .str("virtualserver_status")
+            .as_deref(),
+        Some("online")
+    );
+    c.shrink_to_fit();
+    // The keepalive deadline survives, and the next command runs normally.
+    assert_eq!(c.poll_timeout(), Some(t0 + secs(60.0)));
+    let b = c.send(Command::new("version"), t0).unwrap();
+    assert_eq!(sent(&mut c), "version\n");
+    c.handle_input(b"version=3.13.7\n\r", t0);
+    c.handle_input(OK, t0);
+    let out = drain(&mut c);
+    assert_eq!(response(&out[0]).0, b);
+}
