@@ -119,18 +119,9 @@ fn throughput() {
 
     smol::block_on(async {
         let conn = ts3q_smol::Connection::connect(options(port)).await.unwrap();
-        conn.exec(Command::new("use").param("sid", 1))
-            .await
-            .unwrap();
-        let t = Instant::now();
-        for _ in 0..N {
-            conn.exec(Command::new("clientinfo").param("clid", 1))
-                .await
-                .unwrap();
-        }
         println!(
             "| ts3q-smol | one at a time | {:.0} |",
-            N as f64 / t.elapsed().as_secs_f64()
+            smol_one_at_a_time(&conn).await
         );
         for tasks in [8usize, 64] {
             let t = Instant::now();
@@ -163,18 +154,9 @@ fn throughput() {
         let conn = ts3q_smol::Connection::connect_on(options(port), |d| sp.spawn(d).detach())
             .await
             .unwrap();
-        conn.exec(Command::new("use").param("sid", 1))
-            .await
-            .unwrap();
-        let t = Instant::now();
-        for _ in 0..N {
-            conn.exec(Command::new("clientinfo").param("clid", 1))
-                .await
-                .unwrap();
-        }
         println!(
             "| ts3q-smol | one at a time, driver on the caller's executor (`connect_on`) | {:.0} |",
-            N as f64 / t.elapsed().as_secs_f64()
+            smol_one_at_a_time(&conn).await
         );
     }));
 
@@ -195,7 +177,20 @@ fn throughput() {
         println!("| py-ts3 2.0.0b3 | (run the compare binary first: it makes the venv) | — |");
     }
     drop(sim);
+}
 
+/// `use sid=1`, then `N` commands one after the other; commands per second.
+async fn smol_one_at_a_time(conn: &ts3q_smol::Connection) -> f64 {
+    conn.exec(Command::new("use").param("sid", 1))
+        .await
+        .unwrap();
+    let t = Instant::now();
+    for _ in 0..N {
+        conn.exec(Command::new("clientinfo").param("clid", 1))
+            .await
+            .unwrap();
+    }
+    N as f64 / t.elapsed().as_secs_f64()
 }
 
 /// Starts a `ts3-sim` process; returns it and its query port.
@@ -234,7 +229,9 @@ fn spawn_sim() -> (std::process::Child, u16) {
 
 /// Client-side resident memory of `idle` logged-in idle smol connections.
 fn idle_connections(idle: usize) {
-    let sims: Vec<_> = (0..idle.div_ceil(4000).max(1)).map(|_| spawn_sim()).collect();
+    let sims: Vec<_> = (0..idle.div_ceil(4000).max(1))
+        .map(|_| spawn_sim())
+        .collect();
     let before = rss_kib();
     let heap_before = heap::snapshot();
     let conns = smol::block_on(async {
