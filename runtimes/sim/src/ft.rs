@@ -22,9 +22,18 @@ pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
     let key = String::from_utf8_lossy(&key).into_owned();
     let transfer = {
         let mut w = lock(&shared.world);
-        w.transfers
+        let t = w
+            .transfers
             .remove(&key)
-            .filter(|t| t.expires > Instant::now())
+            .filter(|t| t.expires > Instant::now());
+        // From here until the file is stored, file commands about it wait for it (see
+        // `conn::settle_uploads`): the ticket is gone, so the upload is marked in its place.
+        if let Some(t) = &t {
+            if matches!(t.kind, TransferKind::Upload { .. }) {
+                w.uploading.push((t.cid, t.name.clone()));
+            }
+        }
+        t
     };
     let Some(t) = transfer else {
         let _ = stream.shutdown(Shutdown::Both);
@@ -56,7 +65,15 @@ pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
                 }
             }
             // What arrived is kept, complete or not, so `resume=1` can continue it.
-            lock(&shared.world).files.entry(t.cid).or_default().insert(
+            let mut w = lock(&shared.world);
+            if let Some(i) = w
+                .uploading
+                .iter()
+                .position(|(c, n)| *c == t.cid && *n == t.name)
+            {
+                w.uploading.swap_remove(i);
+            }
+            w.files.entry(t.cid).or_default().insert(
                 t.name,
                 FileEntry {
                     data,

@@ -931,3 +931,45 @@ fn binary_prints_ports_and_serves() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A download asked for while the upload's data is still arriving waits for it and gets the
+/// whole file (py-ts3 asks right after its upload socket is written, before the server has
+/// stored the file).
+#[test]
+fn download_during_upload_waits_for_it() {
+    let sim = sim();
+    let mut c = Conn::admin(&sim);
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
+    let up = c.ok(cmd("ftinitupload")
+        .param("clientftfid", 1)
+        .param("name", "/late.bin")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("size", data.len())
+        .param("overwrite", 1)
+        .param("resume", 0));
+    let key = up.first().unwrap().str("ftkey").unwrap().into_owned();
+    let mut s = TcpStream::connect(sim.ft_addr()).unwrap();
+    s.write_all(key.as_bytes()).unwrap();
+    s.write_all(&data[..1000]).unwrap();
+    // Let the server redeem the key and read the first part; the rest comes after a pause.
+    std::thread::sleep(Duration::from_millis(100));
+    let rest = data[1000..].to_vec();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        s.write_all(&rest).unwrap();
+        let mut end = Vec::new();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = s.read_to_end(&mut end);
+    });
+    let down = c.ok(cmd("ftinitdownload")
+        .param("clientftfid", 2)
+        .param("name", "/late.bin")
+        .param("cid", 1)
+        .param("cpw", "")
+        .param("seekpos", 0));
+    let rec = down.first().unwrap();
+    assert_eq!(rec.parse::<usize>("size"), Ok(data.len()));
+    assert_eq!(ft_download(&sim, &rec.str("ftkey").unwrap()), data);
+    writer.join().unwrap();
+}
