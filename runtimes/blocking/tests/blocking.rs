@@ -5,60 +5,10 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use ts3_sim::testing::{demo_sim as sim, target, Via};
 use ts3_sim::{Sim, SimConfig};
 use ts3q::{Command, Config, FloodLimit, Mode, Transport};
 use ts3q_blocking::{Connection, Error, Options, Reconnect};
-
-fn sim(flood: Option<(u32, Duration)>) -> Sim {
-    Sim::start(SimConfig {
-        flood,
-        demo: true,
-        password: "pa:ss@word".into(),
-        ..SimConfig::default()
-    })
-    .expect("sim")
-}
-
-/// One transport to run the same scenario over.
-#[derive(Clone, Copy, Debug)]
-enum Via {
-    Tcp,
-    Ssh,
-}
-
-/// Keeps the sshd alive as long as the connection options are in use.
-struct Target {
-    options: Options,
-    _ssh: Option<ts3_sim::ssh::SshBridge>,
-}
-
-fn target(sim: &Sim, via: Via) -> Target {
-    match via {
-        Via::Tcp => {
-            // Percent-encoded credentials in the URI.
-            let uri = format!("telnet://serveradmin:pa%3Ass%40word@{}", sim.query_addr());
-            Target {
-                options: Options::from_uri(&uri, Mode::ServerQuery).expect("uri"),
-                _ssh: None,
-            }
-        }
-        Via::Ssh => {
-            let bin = ts3_sim::ssh::bridge_binary().expect("ts3-sim binary");
-            let ssh = ts3_sim::ssh::SshBridge::start(
-                &bin,
-                sim.query_addr(),
-                "serveradmin",
-                &sim.password(),
-            )
-            .expect("sshd (needs root and openssh-server)");
-            let uri = format!("ssh://serveradmin:pa%3Ass%40word@{}", ssh.addr());
-            Target {
-                options: Options::from_uri(&uri, Mode::ServerQuery).expect("uri"),
-                _ssh: Some(ssh),
-            }
-        }
-    }
-}
 
 fn quiet(o: Options) -> Options {
     let config = Config::server_query()

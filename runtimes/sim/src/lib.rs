@@ -31,6 +31,7 @@ mod conn;
 mod ft;
 mod reply;
 pub mod ssh;
+pub mod testing;
 mod world;
 
 use conn::lock;
