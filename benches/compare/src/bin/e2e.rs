@@ -35,6 +35,8 @@ mod heap {
         BYTES[class(size)].fetch_add(sign * size as i64, Relaxed);
         BLOCKS[class(size)].fetch_add(sign, Relaxed);
     }
+    // SAFETY: every call is passed unchanged to the system allocator; counting touches only
+    // atomics and never allocates.
     unsafe impl GlobalAlloc for Counting {
         unsafe fn alloc(&self, l: Layout) -> *mut u8 {
             track(l.size(), 1);
