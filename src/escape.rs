@@ -140,7 +140,7 @@ pub fn escape_into<B: BufMut>(value: &[u8], out: &mut B) {
 /// [`escape_into`] without the SIMD kernels, for tests and fuzzing that compare the two.
 #[doc(hidden)]
 pub fn portable_escape_into<B: BufMut>(value: &[u8], out: &mut B) {
-    portable_escape_from(value, 0, out)
+    portable_escape(value, out)
 }
 
 /// [`unescape_into`] without the SIMD kernels, for tests and fuzzing that compare the two.
@@ -158,31 +158,31 @@ pub fn portable_needs_escaping(s: &[u8]) -> bool {
     portable_find_escapable(s).is_some()
 }
 
-/// Escapes `value`, whose bytes before `from` need no escaping. Clean blocks are copied in
-/// runs; a block with something to escape is rewritten branch-free into a small buffer.
+/// Escapes `value`, whose bytes before `from` need no escaping.
 fn escape_from<B: BufMut>(value: &[u8], from: usize, out: &mut B) {
     let (clean, rest) = value.split_at(from);
     out.put_slice(clean);
     dispatch!(
         simd::avx512::escape_into(rest, out),
         simd::avx2::escape_into(rest, out),
-        portable_escape_from(rest, 0, out),
+        portable_escape(rest, out),
     )
 }
 
-fn portable_escape_from<B: BufMut>(value: &[u8], from: usize, out: &mut B) {
-    let start = from - from % BLOCK;
-    let (blocks, rest) = value[start..].as_chunks::<BLOCK>();
+/// The portable escaper: clean 32-byte blocks are copied in runs; a block with something to
+/// escape is rewritten branch-free into a small buffer.
+fn portable_escape<B: BufMut>(value: &[u8], out: &mut B) {
+    let (blocks, rest) = value.as_chunks::<BLOCK>();
     let mut clean = 0; // start of the clean run not yet copied
     for (i, block) in blocks.iter().enumerate() {
         if block_needs_escape(block) {
-            let at = start + i * BLOCK;
+            let at = i * BLOCK;
             out.put_slice(&value[clean..at]);
             escape_block(block, out);
             clean = at + BLOCK;
         }
     }
-    out.put_slice(&value[clean..start + blocks.len() * BLOCK]);
+    out.put_slice(&value[clean..blocks.len() * BLOCK]);
     escape_block(rest, out);
 }
 

@@ -56,6 +56,22 @@ pub struct Items {
 impl Items {
     /// Indexes `raw[offset..]`.
     pub(crate) fn parse_from(raw: Bytes, offset: usize) -> Result<Items, ParseError> {
+        Items::index_with(raw, offset, |raw, offset, fields, starts| {
+            dispatch!(
+                simd::avx512::index(raw, offset, fields, starts),
+                simd::avx2::index(raw, offset, fields, starts),
+                index(raw, offset, fields, starts),
+            )
+        })
+    }
+
+    /// Indexes `raw[offset..]` with `indexer`.
+    #[inline(always)]
+    fn index_with(
+        raw: Bytes,
+        offset: usize,
+        indexer: impl FnOnce(&[u8], usize, &mut Vec<Field>, &mut Vec<u32>),
+    ) -> Result<Items, ParseError> {
         if raw.len() > MAX_LINE {
             return Err(ParseError::TooLarge { len: raw.len() });
         }
@@ -66,12 +82,7 @@ impl Items {
             raw,
         };
         if items.any {
-            let (raw, fields, starts) = (&items.raw[..], &mut items.fields, &mut items.starts);
-            dispatch!(
-                simd::avx512::index(raw, offset, fields, starts),
-                simd::avx2::index(raw, offset, fields, starts),
-                index(raw, offset, fields, starts),
-            )
+            indexer(&items.raw, offset, &mut items.fields, &mut items.starts);
         }
         Ok(items)
     }
@@ -90,19 +101,7 @@ impl Items {
     /// [`Items::parse`] without the SIMD indexer, for tests and fuzzing that compare the two.
     #[doc(hidden)]
     pub fn parse_portable(raw: Bytes) -> Result<Items, ParseError> {
-        if raw.len() > MAX_LINE {
-            return Err(ParseError::TooLarge { len: raw.len() });
-        }
-        let mut items = Items {
-            fields: Vec::new(),
-            starts: Vec::new(),
-            any: !raw.is_empty(),
-            raw,
-        };
-        if items.any {
-            index(&items.raw, 0, &mut items.fields, &mut items.starts);
-        }
-        Ok(items)
+        Items::index_with(raw, 0, index)
     }
 
     /// Number of items.
