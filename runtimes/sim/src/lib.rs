@@ -30,6 +30,7 @@ mod commands;
 mod conn;
 mod ft;
 mod reply;
+pub mod script;
 pub mod ssh;
 pub mod testing;
 mod world;
@@ -283,6 +284,11 @@ impl Sim {
     /// Number of open query sessions.
     pub fn sessions(&self) -> usize {
         lock(&self.shared.world).sessions.len()
+    }
+
+    /// Plays a [`script::Script`] of voice-client activity on its own thread.
+    pub fn play(&self, script: script::Script) -> script::Player {
+        script::Player::start(self.shared.clone(), script)
     }
 }
 

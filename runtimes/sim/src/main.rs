@@ -1,28 +1,104 @@
 //! `ts3-sim`: run the simulator from the command line, or bridge an SSH session to it.
 //!
+//! `ts3-sim --help` lists the flags. On start it prints one line per port, in this order and
+//! format, for scripts that read them to find the ports:
 //! ```text
-//! ts3-sim [--listen ADDR] [--query-port N] [--client-query-port N] [--ft-port N]
-//!         [--login NAME] [--password PW] [--apikey KEY] [--demo] [--no-flood]
-//!         [--flood-commands N] [--flood-seconds S] [--idle-timeout S]
-//! ts3-sim bridge --connect HOST:PORT [--login NAME --password PW]
+//! query 127.0.0.1:10011
+//! client-query 127.0.0.1:25639
+//! filetransfer 127.0.0.1:30033
 //! ```
-//! `bridge` joins stdin/stdout to a query port: used as an OpenSSH `ForceCommand`, it turns
-//! the simulator into an SSH ServerQuery (the SSH login is the query login, so the bridge logs
-//! in itself and swallows that reply).
+//! `ts3-sim bridge` joins stdin/stdout to a query port: used as an OpenSSH `ForceCommand`, it
+//! turns the simulator into an SSH ServerQuery (the SSH login is the query login, so the bridge
+//! logs in itself and swallows that reply).
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{IpAddr, TcpStream};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::{Args, Parser, Subcommand};
 use ts3_sim::{Sim, SimConfig};
 
+/// A TeamSpeak 3 query and file transfer server simulator.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ts3-sim",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    bridge: Option<Bridge>,
+    #[command(flatten)]
+    serve: Serve,
+}
+
+#[derive(Debug, Args)]
+struct Serve {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    listen: IpAddr,
+    /// ServerQuery port (0 picks a free one).
+    #[arg(long, default_value_t = 10011)]
+    query_port: u16,
+    /// ClientQuery port (0 picks a free one).
+    #[arg(long, default_value_t = 25639)]
+    client_query_port: u16,
+    /// File transfer port (0 picks a free one).
+    #[arg(long, default_value_t = 30033)]
+    ft_port: u16,
+    /// Query login name.
+    #[arg(long, default_value = "serveradmin")]
+    login: String,
+    /// Query login password.
+    #[arg(long, default_value = "secret")]
+    password: String,
+    /// ClientQuery API key.
+    #[arg(long, default_value = "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF")]
+    apikey: String,
+    /// Populate a few channels and voice clients.
+    #[arg(long)]
+    demo: bool,
+    /// Turn flood protection off (as for a host on the server's allow list).
+    #[arg(long)]
+    no_flood: bool,
+    /// Flood limit: commands per window.
+    #[arg(long, default_value_t = 10)]
+    flood_commands: u32,
+    /// Flood limit: the window in seconds.
+    #[arg(long, default_value_t = 3.0)]
+    flood_seconds: f64,
+    /// Seconds without a command before a query connection is closed (0 = never).
+    #[arg(long, default_value_t = 300.0)]
+    idle_timeout: f64,
+}
+
+#[derive(Debug, Subcommand)]
+enum Bridge {
+    /// Join stdin/stdout to a query port (an OpenSSH `ForceCommand`).
+    Bridge {
+        /// The query port to join, HOST:PORT.
+        #[arg(long)]
+        connect: String,
+        /// Log in with this name before passing the session through.
+        #[arg(long, requires = "password")]
+        login: Option<String>,
+        /// The login's password.
+        #[arg(long, requires = "login")]
+        password: Option<String>,
+    },
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = if args.first().map(String::as_str) == Some("bridge") {
-        bridge(&args[1..])
-    } else {
-        serve(&args)
+    let cli = Cli::parse();
+    let result = match cli.bridge {
+        Some(Bridge::Bridge {
+            connect,
+            login,
+            password,
+        }) => bridge(&connect, login.zip(password)),
+        None => serve(cli.serve),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -33,62 +109,31 @@ fn main() -> ExitCode {
     }
 }
 
-fn value<'a>(args: &'a [String], i: &mut usize, flag: &str) -> Result<&'a str, String> {
-    *i += 1;
-    args.get(*i)
-        .map(String::as_str)
-        .ok_or_else(|| format!("{flag} needs a value"))
+fn seconds(s: f64, flag: &str) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(s).map_err(|_| format!("{flag}: invalid number of seconds {s}"))
 }
 
-fn parse<T: std::str::FromStr>(s: &str, flag: &str) -> Result<T, String> {
-    s.parse()
-        .map_err(|_| format!("{flag}: invalid value {s:?}"))
-}
-
-fn serve(args: &[String]) -> Result<(), String> {
-    let mut c = SimConfig {
-        query_port: 10011,
-        client_query_port: 25639,
-        ft_port: 30033,
+fn serve(a: Serve) -> Result<(), String> {
+    let idle = seconds(a.idle_timeout, "--idle-timeout")?;
+    let c = SimConfig {
+        listen: a.listen,
+        query_port: a.query_port,
+        client_query_port: a.client_query_port,
+        ft_port: a.ft_port,
+        login: a.login,
+        password: a.password,
+        apikey: a.apikey,
+        demo: a.demo,
+        flood: match a.no_flood {
+            true => None,
+            false => Some((
+                a.flood_commands,
+                seconds(a.flood_seconds, "--flood-seconds")?,
+            )),
+        },
+        idle_timeout: (!idle.is_zero()).then_some(idle),
         ..SimConfig::default()
     };
-    let (mut flood_n, mut flood_s) = (10u32, 3.0f64);
-    let mut flood_on = true;
-    let mut i = 0;
-    while i < args.len() {
-        let flag = args[i].as_str();
-        match flag {
-            "--listen" => c.listen = parse(value(args, &mut i, flag)?, flag)?,
-            "--query-port" => c.query_port = parse(value(args, &mut i, flag)?, flag)?,
-            "--client-query-port" => c.client_query_port = parse(value(args, &mut i, flag)?, flag)?,
-            "--ft-port" => c.ft_port = parse(value(args, &mut i, flag)?, flag)?,
-            "--login" => c.login = value(args, &mut i, flag)?.into(),
-            "--password" => c.password = value(args, &mut i, flag)?.into(),
-            "--apikey" => c.apikey = value(args, &mut i, flag)?.into(),
-            "--demo" => c.demo = true,
-            "--no-flood" => flood_on = false,
-            "--flood-commands" => flood_n = parse(value(args, &mut i, flag)?, flag)?,
-            "--flood-seconds" => flood_s = parse(value(args, &mut i, flag)?, flag)?,
-            "--idle-timeout" => {
-                let s: f64 = parse(value(args, &mut i, flag)?, flag)?;
-                c.idle_timeout = (s > 0.0).then(|| Duration::from_secs_f64(s));
-            }
-            "-h" | "--help" => {
-                println!(
-                    "{}",
-                    include_str!("main.rs")
-                        .lines()
-                        .filter_map(|l| l.strip_prefix("//! "))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                );
-                return Ok(());
-            }
-            other => return Err(format!("unknown argument {other:?} (see --help)")),
-        }
-        i += 1;
-    }
-    c.flood = flood_on.then(|| (flood_n, Duration::from_secs_f64(flood_s)));
     let sim = Sim::start(c).map_err(|e| e.to_string())?;
     println!("query {}", sim.query_addr());
     println!("client-query {}", sim.client_query_addr());
@@ -99,20 +144,7 @@ fn serve(args: &[String]) -> Result<(), String> {
     }
 }
 
-fn bridge(args: &[String]) -> Result<(), String> {
-    let (mut connect, mut login, mut password) = (None, None, None);
-    let mut i = 0;
-    while i < args.len() {
-        let flag = args[i].as_str();
-        match flag {
-            "--connect" => connect = Some(value(args, &mut i, flag)?.to_string()),
-            "--login" => login = Some(value(args, &mut i, flag)?.to_string()),
-            "--password" => password = Some(value(args, &mut i, flag)?.to_string()),
-            other => return Err(format!("bridge: unknown argument {other:?}")),
-        }
-        i += 1;
-    }
-    let addr = connect.ok_or("bridge needs --connect HOST:PORT")?;
+fn bridge(addr: &str, login: Option<(String, String)>) -> Result<(), String> {
     // Clients that ask for a pseudo-terminal (py-ts3 does) must not get echo or line editing:
     // switch the terminal to raw mode; on a pipe this fails and changes nothing.
     let _ = std::process::Command::new("stty")
@@ -121,7 +153,7 @@ fn bridge(args: &[String]) -> Result<(), String> {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status();
-    let stream = TcpStream::connect(&addr).map_err(|e| format!("{addr}: {e}"))?;
+    let stream = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
     let mut reader = BufReader::new(stream.try_clone().map_err(|e| e.to_string())?);
     let mut out = std::io::stdout();
     let mut line = Vec::new();
@@ -134,7 +166,7 @@ fn bridge(args: &[String]) -> Result<(), String> {
         out.write_all(&line).map_err(|e| e.to_string())?;
     }
     out.flush().map_err(|e| e.to_string())?;
-    if let (Some(user), Some(pass)) = (login, password) {
+    if let Some((user, pass)) = login {
         let cmd = ts3q::Command::new("login")
             .param("client_login_name", user.as_str())
             .param("client_login_password", pass.as_str());
