@@ -40,7 +40,7 @@
 //! ```
 // `unsafe` is denied everywhere but in `simd`, whose kernels say why each use is sound.
 #![deny(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod client;
 pub mod codec;

@@ -1,13 +1,13 @@
 //! SIMD kernels for escaping, unescaping and the field scan: the crate's only `unsafe` code.
 //!
-//! Two tiers on x86-64, picked at run time: [`avx512`] (AVX-512 BW/VL/VBMI/VBMI2: byte
-//! compress and expand in one instruction) and [`avx2`] (AVX2: the same work with shuffle
+//! Two tiers on x86-64, picked at run time: `avx512` (AVX-512 BW/VL/VBMI/VBMI2: byte
+//! compress and expand in one instruction) and `avx2` (AVX2: the same work with shuffle
 //! tables). Every kernel has a portable twin in `escape` or `parse` that gives the same
 //! result; the unit tests compare each tier with it, and the fuzz targets compare all tiers on
 //! every input. `benches/README.md` has the figures that justify the `unsafe`.
 //!
 //! Why the `unsafe` is sound, once for all kernels:
-//! - a kernel of a tier runs only when [`tier`] returned that tier, and [`tier`] never returns
+//! - a kernel of a tier runs only when `tier` returned that tier, and `tier` never returns
 //!   a tier whose features (the kernels' `#[target_feature]` lists) the CPU lacks;
 //! - loads read only bytes inside the input slice: whole blocks with unaligned loads, the
 //!   tail through AVX-512 masked loads (which never touch masked-off lanes) or from a copy

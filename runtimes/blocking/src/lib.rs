@@ -18,6 +18,8 @@
 //! # Ok::<(), ts3q_blocking::Error>(())
 //! ```
 
+#![deny(missing_docs)]
+
 mod connection;
 mod transport;
 

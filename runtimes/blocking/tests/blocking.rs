@@ -96,6 +96,7 @@ fn session_over_tcp() {
 }
 
 #[test]
+#[ignore = "needs root and openssh-server; .ci/run runs it"]
 fn session_over_ssh() {
     session(Via::Ssh);
 }
@@ -128,6 +129,7 @@ fn keepalive_over_tcp() {
 }
 
 #[test]
+#[ignore = "needs root and openssh-server; .ci/run runs it"]
 fn keepalive_over_ssh() {
     keepalive(Via::Ssh);
 }
@@ -158,6 +160,7 @@ fn flood_pacing_over_tcp() {
 }
 
 #[test]
+#[ignore = "needs root and openssh-server; .ci/run runs it"]
 fn flood_pacing_over_ssh() {
     flood_pacing(Via::Ssh);
 }
@@ -206,6 +209,7 @@ fn reconnect_over_tcp() {
 }
 
 #[test]
+#[ignore = "needs root and openssh-server; .ci/run runs it"]
 fn reconnect_over_ssh() {
     reconnect(Via::Ssh);
 }
@@ -277,6 +281,7 @@ fn fault_wrong_password() {
 }
 
 #[test]
+#[ignore = "needs root and openssh-server; .ci/run runs it"]
 fn fault_ssh_auth_failure() {
     let sim = sim(None);
     let bin = ts3_sim::ssh::bridge_binary().unwrap();
@@ -382,6 +387,7 @@ fn fault_not_a_query_server() {
 }
 
 #[test]
+#[ignore = "needs root and openssh-server; .ci/run runs it"]
 fn ssh_host_key_pinning_and_known_hosts() {
     let sim = sim(None);
     let bin = ts3_sim::ssh::bridge_binary().unwrap();

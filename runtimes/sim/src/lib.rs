@@ -18,6 +18,8 @@
 //!
 //! Commands, events and limits are listed in the crate's README.
 
+#![deny(missing_docs)]
+
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};

@@ -19,6 +19,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+pub use crate::testing::output_within;
+
 /// Creates (or updates) a system user for password logins over SSH. Changes the machine's
 /// users: meant for CI and test machines. Needs root. Safe to call from parallel tests: calls
 /// are serialised, and each (user, password) is set up once per process.
@@ -29,12 +31,8 @@ pub fn ensure_system_user(name: &str, password: &str) -> io::Result<()> {
         return Ok(());
     }
     let exists = |name: &str| {
-        Command::new("id")
-            .arg(name)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+        output_within(Command::new("id").arg(name), Duration::from_secs(10))
+            .is_ok_and(|o| o.status.success())
     };
     if !exists(name) {
         let created = run(Command::new("useradd").args(["-M", "-s", "/bin/sh", name]));
@@ -46,15 +44,12 @@ pub fn ensure_system_user(name: &str, password: &str) -> io::Result<()> {
     // chpasswd takes /etc/shadow's lock; another process holding it makes it fail: retry.
     let mut last = Ok(());
     for _ in 0..20 {
-        let mut child = Command::new("chpasswd")
-            .stdin(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        if let Some(stdin) = child.stdin.as_mut() {
-            io::Write::write_all(stdin, format!("{name}:{password}\n").as_bytes())?;
-        }
-        drop(child.stdin.take());
-        let out = child.wait_with_output()?;
+        let input = format!("{name}:{password}\n");
+        let out = crate::testing::output_with_input(
+            &mut Command::new("chpasswd"),
+            input.as_bytes(),
+            Duration::from_secs(30),
+        )?;
         if out.status.success() {
             done.push((name.to_string(), password.to_string()));
             return Ok(());
@@ -69,7 +64,7 @@ pub fn ensure_system_user(name: &str, password: &str) -> io::Result<()> {
 }
 
 fn run(cmd: &mut Command) -> io::Result<()> {
-    let out = cmd.output()?;
+    let out = output_within(cmd, Duration::from_secs(60))?;
     if out.status.success() {
         Ok(())
     } else {
@@ -110,28 +105,54 @@ pub fn bridge_binary() -> io::Result<PathBuf> {
 /// A running sshd bridged to a simulator's query port; stopped when dropped.
 #[derive(Debug)]
 pub struct SshBridge {
+    /// The watchdog shell (its stdin is the pipe whose end stops sshd).
     child: Child,
+    sshd_pid: Option<u32>,
     addr: SocketAddr,
     dir: PathBuf,
 }
 
+const SSHD: &str = "/usr/sbin/sshd";
+
 impl SshBridge {
-    /// Starts sshd on a free loopback port. `bridge_bin` is the `ts3-sim` binary.
+    /// Starts sshd on a free loopback port. `bridge_bin` is the `ts3-sim` binary; it is copied
+    /// next to sshd's configuration, under `/tmp`, because the SSH user (an unprivileged system
+    /// user) must be able to run it, and a checkout in a private directory (a home directory,
+    /// a `mktemp -d`) is out of its reach.
+    ///
+    /// sshd runs under a small shell watchdog that reads a pipe from this process: when this
+    /// process ends, however it ends (even killed), the pipe closes and the watchdog stops sshd,
+    /// so no sshd outlives its test. sshd's own output goes to a log file in its directory,
+    /// never to this process's standard output or error.
     pub fn start(
         bridge_bin: &Path,
         query: SocketAddr,
         login: &str,
         password: &str,
     ) -> io::Result<SshBridge> {
+        if !Path::new(SSHD).exists() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{SSHD} is missing (apt-get install openssh-server)"),
+            ));
+        }
         ensure_system_user(login, password)?;
         std::fs::create_dir_all("/run/sshd")?;
-        let dir = std::env::temp_dir().join(format!(
+        let dir = PathBuf::from("/tmp").join(format!(
             "ts3-sim-sshd-{}-{}",
             std::process::id(),
             query.port()
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
+        let bin = dir.join("ts3-sim");
+        std::fs::copy(bridge_bin, &bin)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
+            std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755))?;
+        }
         let key = dir.join("host_key");
         run(Command::new("ssh-keygen")
             .args(["-q", "-t", "ed25519", "-N", ""])
@@ -149,25 +170,47 @@ impl SshBridge {
                  ForceCommand {bin} bridge --connect {query} --login {login} --password {password}\n",
                 key = key.display(),
                 pid = dir.join("sshd.pid").display(),
-                bin = bridge_bin.display(),
+                bin = bin.display(),
             ),
         )?;
-        let child = Command::new("/usr/sbin/sshd")
-            .arg("-D")
-            .arg("-e")
-            .arg("-f")
+        let log = dir.join("sshd.log");
+        // The watchdog: start sshd, say its pid, wait for this process's end of the pipe to
+        // close (drop, exit or kill), then stop sshd.
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{SSHD} -D -e -f \"$1\" </dev/null >/dev/null 2>>\"$2\" & pid=$!; echo $pid; \
+                 read -r _; kill $pid 2>/dev/null; wait $pid"
+            ))
+            .arg("ts3-sim-sshd-watchdog")
             .arg(&config)
-            .stdin(Stdio::null())
+            .arg(&log)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()?;
+        let mut pid = String::new();
+        if let Some(out) = child.stdout.take() {
+            io::BufRead::read_line(&mut io::BufReader::new(out), &mut pid)?;
+        }
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut bridge = SshBridge { child, addr, dir };
+        let mut bridge = SshBridge {
+            child,
+            sshd_pid: pid.trim().parse().ok(),
+            addr,
+            dir,
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            if let Some(status) = bridge.child.try_wait()? {
-                return Err(io::Error::other(format!("sshd exited: {status}")));
+            let log = || std::fs::read_to_string(&log).unwrap_or_default();
+            if bridge.child.try_wait()?.is_some() {
+                return Err(io::Error::other(format!("sshd exited: {}", log())));
             }
             if Instant::now() > deadline {
-                return Err(io::Error::other("sshd did not start listening"));
+                return Err(io::Error::other(format!(
+                    "sshd did not listen within 10 s: {}",
+                    log()
+                )));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -206,6 +249,19 @@ impl SshBridge {
 
 impl Drop for SshBridge {
     fn drop(&mut self) {
+        // Closing the pipe makes the watchdog stop sshd; kill it directly too, in case the
+        // watchdog itself is gone.
+        drop(self.child.stdin.take());
+        if let Some(pid) = self.sshd_pid {
+            let _ = Command::new("kill")
+                .arg(pid.to_string())
+                .stderr(Stdio::null())
+                .status();
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);

@@ -2,7 +2,9 @@
 //! needs percent-encoding in a URI, and connection options that reach it over raw TCP or
 //! through a real OpenSSH server.
 
-use std::time::Duration;
+use std::io::{self, Read, Write};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use ts3q::options::Options;
 use ts3q::Mode;
@@ -57,5 +59,75 @@ pub fn target(sim: &Sim, via: Via) -> Target {
                 _ssh: Some(ssh),
             }
         }
+    }
+}
+
+/// Runs `cmd` to completion with its output captured, but for at most `limit`: a process still
+/// running then is killed, and the error (kind `TimedOut`) names the command and what it printed.
+/// Every external process a test waits on goes through this, so that none can hang a test run.
+pub fn output_within(cmd: &mut Command, limit: Duration) -> io::Result<Output> {
+    output_with_input(cmd, &[], limit)
+}
+
+/// [`output_within`], writing `input` to the process's standard input first.
+pub fn output_with_input(cmd: &mut Command, input: &[u8], limit: Duration) -> io::Result<Output> {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| io::Error::new(e.kind(), format!("{cmd:?}: {e}")))?;
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input); // a process that exits without reading is its business
+    }
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    match status {
+        Some(status) => Ok(Output {
+            status,
+            stdout,
+            stderr,
+        }),
+        None => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "{cmd:?} did not finish within {limit:?} (killed); it printed:\n{}{}",
+                String::from_utf8_lossy(&stdout),
+                String::from_utf8_lossy(&stderr)
+            ),
+        )),
     }
 }

@@ -22,6 +22,8 @@
 //! async-ssh2-lite 0.5 sits on async-io 1.x, smol 2 on async-io 2.x: SSH sessions are built on
 //! `async_ssh2_lite::AsyncIoTcpStream`, which runs inside smol unchanged.
 
+#![deny(missing_docs)]
+
 mod connection;
 mod transport;
 

@@ -114,6 +114,7 @@ fn session_over_tcp() {
 }
 
 #[test]
+#[ignore = "needs root and openssh-server; .ci/run runs it"]
 fn session_over_ssh() {
     session(Via::Ssh);
 }
@@ -148,6 +149,7 @@ fn keepalive_over_tcp() {
 }
 
 #[test]
+#[ignore = "needs root and openssh-server; .ci/run runs it"]
 fn keepalive_over_ssh() {
     keepalive(Via::Ssh);
 }
@@ -188,6 +190,7 @@ fn flood_pacing_over_tcp() {
 }
 
 #[test]
+#[ignore = "needs root and openssh-server; .ci/run runs it"]
 fn flood_pacing_over_ssh() {
     flood_pacing(Via::Ssh);
 }
@@ -249,6 +252,7 @@ fn reconnect_over_tcp() {
 }
 
 #[test]
+#[ignore = "needs root and openssh-server; .ci/run runs it"]
 fn reconnect_over_ssh() {
     reconnect(Via::Ssh);
 }
@@ -373,6 +377,7 @@ fn fault_wrong_password() {
 }
 
 #[test]
+#[ignore = "needs root and openssh-server; .ci/run runs it"]
 fn fault_ssh_auth_failure() {
     let sim = sim(None);
     let bin = ts3_sim::ssh::bridge_binary().unwrap();
@@ -455,6 +460,7 @@ fn fault_response_timeout() {
 }
 
 #[test]
+#[ignore = "needs root and openssh-server; .ci/run runs it"]
 fn ssh_host_key_pinning_and_known_hosts() {
     let sim = sim(None);
     let bin = ts3_sim::ssh::bridge_binary().unwrap();
