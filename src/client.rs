@@ -347,6 +347,15 @@ impl Data {
 
 /// The sans-IO query client.
 ///
+/// A loop around it does four things, in this order, forever: write what
+/// [`poll_transmit`](Self::poll_transmit) gives; act on what [`poll_output`](Self::poll_output)
+/// gives; wait for the socket, but no longer than [`poll_timeout`](Self::poll_timeout), and pass
+/// what arrived to [`handle_input`](Self::handle_input) (or [`handle_eof`](Self::handle_eof));
+/// then, **after every read**, call [`handle_timeout`](Self::handle_timeout) if the deadline has
+/// passed. Checking the deadline only when a read timed out is the easy mistake: under a
+/// steady stream of events no read ever times out, so response timeouts, the keepalive and
+/// paced commands would never fire. `examples/embed.rs` is such a loop around a `TcpStream`.
+///
 /// ```
 /// use std::time::Instant;
 /// use ts3q::{Client, Command, Config, Output};

@@ -6,6 +6,18 @@
 //! [`Command`]s into bytes, and says when it next needs to be woken up (keepalive, response
 //! timeouts, flood pacing).
 //!
+//! ```text
+//!   your socket / event loop                      ts3q (this crate: no I/O, no clock)
+//!  ┌──────────────────────┐  handle_input(bytes, now) ┌───────────────────────────────┐
+//!  │ read()  ─────────────┼──────────────────────────▶│ framing ─▶ parse ─▶ client    │
+//!  │ write() ◀────────────┼── poll_transmit() ────────│ command (escape) ◀─ send(cmd) │
+//!  │ sleep until ─────────┼── poll_timeout() ─────────│ keepalive, timeouts, pacing   │
+//!  │ now ─────────────────┼── handle_timeout(now) ───▶│                               │
+//!  │ your code ◀──────────┼── poll_output() ──────────│ greeting, responses, events   │
+//!  └──────────────────────┘                           └───────────────────────────────┘
+//!    ts3q-blocking, ts3q-smol, or your own loop (examples/embed.rs)
+//! ```
+//!
 //! Layers, one module each:
 //! - [`escape`](mod@escape): the manual's escape table, borrowing when nothing changes;
 //! - [`framing`]: incremental line splitting (`\n\r`, `\r\n`, `\n`) with a line length limit;

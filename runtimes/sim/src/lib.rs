@@ -5,6 +5,14 @@
 //! ends, escaping, error ids and messages, events, flood protection, idle timeout), plus the
 //! file transfer port.
 //!
+//! ```text
+//!  your bot / ts3q runtime / py-ts3 ──TCP──▶ query port ─┐
+//!  TeamSpeak-client tools ───────────TCP──▶ ClientQuery ─┼─▶ World: channels, clients,
+//!  file transfers ───────────────────TCP──▶ ft port ─────┘   files, subscriptions, flood
+//!  sshd (ForceCommand `ts3-sim bridge`) ──▶ query port         ▲
+//!  your test: sim.add_client(..), sim.play(script) ────────────┘ (events to subscribers)
+//! ```
+//!
 //! ```
 //! use std::io::{BufRead, BufReader, Write};
 //! let sim = ts3_sim::Sim::start(ts3_sim::SimConfig::default()).unwrap();

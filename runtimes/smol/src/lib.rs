@@ -5,15 +5,33 @@
 //! machine's next deadline. [`Connection`] is a cheap, cloneable handle: commands from many
 //! tasks at once are pipelined through the one connection; events arrive on a channel.
 //!
-//! ```no_run
+//! ```text
+//!  task A ─ exec ─┐                        driver task (one per connection)
+//!  task B ─ query ┼─▶ Connection (clone) ──▶ ts3q::Client ── poll_transmit ──▶ socket / SSH
+//!  task C ─ events ◀── channel ◀────────── poll_output ◀── handle_input ◀──── socket / SSH
+//!                                           Timer(poll_timeout) ── handle_timeout
+//! ```
+//!
+//! Runnable as it stands: the hidden lines start a simulator, whose address stands in for a
+//! real server's `telnet://serveradmin:PASSWORD@host:10011`.
+//!
+//! ```
+//! # let sim = ts3_sim::Sim::start(ts3_sim::SimConfig { demo: true, ..Default::default() }).unwrap();
+//! # let uri = format!("telnet://serveradmin:{}@{}", sim.password(), sim.query_addr());
 //! smol::block_on(async {
-//!     let conn = ts3q_smol::Connection::open("telnet://serveradmin:secret@localhost:10011").await?;
+//!     let conn = ts3q_smol::Connection::open(&uri).await?;
 //!     conn.exec(ts3q::Command::new("use").param("sid", 1)).await?;
 //!     conn.exec(ts3q::Command::new("servernotifyregister").param("event", "server")).await?;
-//!     let clients = conn.query("clientlist").option("uid").all().await?;
-//!     println!("{} clients", clients.len());
+//!     // Both go out at once, pipelined on the one connection.
+//!     let (clients, channels) = smol::future::zip(
+//!         conn.query("clientlist").option("uid").all(),
+//!         conn.query("channellist").all(),
+//!     )
+//!     .await;
+//!     println!("{} clients in {} channels", clients?.len(), channels?.len());
+//! #   sim.add_client("Newcomer", 1);
 //!     let event = conn.next_event().await?;
-//!     println!("{}", event.name());
+//!     assert_eq!(event.name(), "notifycliententerview");
 //!     Ok::<(), ts3q_smol::Error>(())
 //! })
 //! .unwrap();
