@@ -64,7 +64,11 @@ pub fn ensure_system_user(name: &str, password: &str) -> io::Result<()> {
 }
 
 fn run(cmd: &mut Command) -> io::Result<()> {
-    let out = output_within(cmd, Duration::from_secs(60))?;
+    run_within(cmd, Duration::from_secs(60))
+}
+
+fn run_within(cmd: &mut Command, limit: Duration) -> io::Result<()> {
+    let out = output_within(cmd, limit)?;
     if out.status.success() {
         Ok(())
     } else {
@@ -97,7 +101,7 @@ pub fn bridge_binary() -> io::Result<PathBuf> {
         if profile_dir.ends_with("release") {
             cmd.arg("--release");
         }
-        run(&mut cmd)?;
+        run_within(&mut cmd, Duration::from_secs(900))?;
     }
     Ok(bin)
 }
@@ -224,10 +228,12 @@ impl SshBridge {
 
     /// The host key's OpenSSH fingerprint, `SHA256:...` (from `ssh-keygen -l -E sha256`).
     pub fn host_key_sha256(&self) -> io::Result<String> {
-        let out = Command::new("ssh-keygen")
-            .args(["-l", "-E", "sha256", "-f"])
-            .arg(self.dir.join("host_key.pub"))
-            .output()?;
+        let out = output_within(
+            Command::new("ssh-keygen")
+                .args(["-l", "-E", "sha256", "-f"])
+                .arg(self.dir.join("host_key.pub")),
+            Duration::from_secs(30),
+        )?;
         let text = String::from_utf8_lossy(&out.stdout);
         text.split_whitespace()
             .find(|w| w.starts_with("SHA256:"))

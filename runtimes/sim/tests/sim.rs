@@ -890,6 +890,48 @@ fn drop_connections_disconnects_clients() {
 }
 
 #[test]
+fn binary_has_help_and_version() {
+    let run = |arg: &str| {
+        let out = ts3_sim::testing::output_within(
+            std::process::Command::new(env!("CARGO_BIN_EXE_ts3-sim")).arg(arg),
+            Duration::from_secs(30),
+        )
+        .expect("ts3-sim runs");
+        assert!(out.status.success(), "ts3-sim {arg}: {}", out.status);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let help = run("--help");
+    for flag in [
+        "--listen",
+        "--query-port",
+        "--client-query-port",
+        "--ft-port",
+        "--login",
+        "--password",
+        "--apikey",
+        "--demo",
+        "--no-flood",
+        "--flood-commands",
+        "--flood-seconds",
+        "--idle-timeout",
+        "bridge",
+    ] {
+        assert!(help.contains(flag), "--help lists {flag}:\n{help}");
+    }
+    assert_eq!(
+        run("--version"),
+        format!("ts3-sim {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let bad = ts3_sim::testing::output_within(
+        std::process::Command::new(env!("CARGO_BIN_EXE_ts3-sim")).arg("--query-port=x"),
+        Duration::from_secs(30),
+    )
+    .expect("ts3-sim runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--query-port"));
+}
+
+#[test]
 fn binary_prints_ports_and_serves() {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ts3-sim"))
         .args([
