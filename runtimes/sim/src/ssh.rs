@@ -179,16 +179,17 @@ impl SshBridge {
         )?;
         let log = dir.join("sshd.log");
         // The watchdog: start sshd, say its pid, wait for this process's end of the pipe to
-        // close (drop, exit or kill), then stop sshd.
+        // close (drop, exit or kill), then stop sshd and remove its directory.
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(format!(
                 "{SSHD} -D -e -f \"$1\" </dev/null >/dev/null 2>>\"$2\" & pid=$!; echo $pid; \
-                 read -r _; kill $pid 2>/dev/null; wait $pid"
+                 read -r _; kill $pid 2>/dev/null; wait $pid; rm -rf \"$3\""
             ))
             .arg("ts3-sim-sshd-watchdog")
             .arg(&config)
             .arg(&log)
+            .arg(&dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
