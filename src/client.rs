@@ -157,6 +157,28 @@ impl Config {
         self.mode
     }
 
+    /// The same settings for the other interface, or `None` when a custom
+    /// [`keepalive_command`](Self::keepalive_command) was set (it was checked against this
+    /// interface's commands, and may not exist on the other).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ts3q::{Config, Mode};
+    /// let c = Config::server_query().response_timeout(Some(Duration::from_secs(3)));
+    /// let c = c.for_mode(Mode::ClientQuery).unwrap();
+    /// assert_eq!((c.mode(), c.response_timeout_value()), (Mode::ClientQuery, Some(Duration::from_secs(3))));
+    /// ```
+    pub fn for_mode(mut self, mode: Mode) -> Option<Config> {
+        if mode == self.mode {
+            return Some(self);
+        }
+        if self.keepalive_command.is_some() {
+            return None;
+        }
+        self.mode = mode;
+        Some(self)
+    }
+
     /// The default response timeout.
     pub fn response_timeout_value(&self) -> Option<Duration> {
         self.response_timeout
@@ -558,17 +580,43 @@ impl Client {
         if self.phase == Phase::Closed {
             return;
         }
-        if let Some(partial) = self.framer.take_partial() {
+        let partial = self.framer.take_partial();
+        let reason = match self.phase {
+            Phase::Closing => CloseReason::Quit,
+            // Something that was not a TS3 banner, then the end (an HTTP server's error page):
+            // not a query interface, rather than a connection that merely dropped.
+            Phase::Greeting(GreetingStage::Banner { .. })
+                if self.greeting_bytes > 0 || partial.is_some() =>
+            {
+                CloseReason::Protocol(ProtocolError::NotTs3Query)
+            }
+            _ => CloseReason::Eof,
+        };
+        if let Some(partial) = partial {
             self.outputs
                 .push_back(Output::Warning(ProtocolError::TruncatedLine {
                     len: partial.len(),
                 }));
         }
-        let reason = match self.phase {
-            Phase::Closing => CloseReason::Quit,
-            _ => CloseReason::Eof,
-        };
         self.shut(reason);
+    }
+
+    /// Queues the keepalive command now (py-ts3's `send_keepalive`), whatever the idle timer
+    /// says; its response is not delivered, and no response in time closes the connection as
+    /// dead ([`CloseReason::KeepaliveTimeout`]). The automatic keepalive makes this unneeded
+    /// for most programs. False when the connection is closing or closed.
+    pub fn send_keepalive(&mut self, now: Instant) -> bool {
+        if matches!(self.phase, Phase::Closing | Phase::Closed) {
+            return false;
+        }
+        self.queue.push_back(Pending {
+            origin: Origin::Keepalive,
+            bytes: self.config.keepalive_bytes(),
+            timeout: self.config.response_timeout,
+            retries: 0,
+        });
+        self.release(now);
+        true
     }
 
     /// Time passed: fires response timeouts, the keepalive, the greeting timeout, and releases
@@ -998,6 +1046,9 @@ impl Client {
         }
         let mode = self.config.mode;
         match stage {
+            GreetingStage::Banner { .. } if speaks_another_protocol(text) => {
+                return self.shut(CloseReason::Protocol(ProtocolError::NotTs3Query));
+            }
             GreetingStage::Banner { junk } => {
                 let found = match text {
                     b"TS3" => Some(Mode::ServerQuery),
@@ -1092,6 +1143,14 @@ fn command_name(line: &[u8]) -> String {
         .position(|&b| b == b' ' || b == b'\n')
         .unwrap_or(line.len());
     String::from_utf8_lossy(&line[..end]).into_owned()
+}
+
+/// A first line that plainly belongs to another protocol (an SSH server's banner on the raw
+/// port, an HTTP reply, an SMTP/FTP greeting): no need to wait for more junk or a timeout.
+fn speaks_another_protocol(line: &[u8]) -> bool {
+    const BANNERS: [&[u8]; 4] = [b"SSH-", b"HTTP/", b"<!DOCTYPE", b"<html"];
+    BANNERS.iter().any(|b| line.starts_with(b))
+        || (line.len() >= 4 && line[..3].iter().all(u8::is_ascii_digit) && line[3] == b' ')
 }
 
 fn trim_spaces(b: &[u8]) -> &[u8] {

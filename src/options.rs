@@ -126,7 +126,9 @@ impl Options {
         self
     }
 
-    /// Sets the machine's configuration (its mode is kept in step with `mode`).
+    /// Sets the machine's configuration. Its mode should be `mode`; the runtimes adjust one
+    /// made for the other interface with [`Config::for_mode`] (keeping every setting), and
+    /// refuse it when that is impossible, never replacing it silently.
     pub fn config(mut self, config: Config) -> Options {
         self.config = config;
         self

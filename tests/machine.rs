@@ -160,6 +160,60 @@ fn not_a_query_interface() {
 }
 
 #[test]
+fn other_protocols_are_refused_at_once() {
+    let t0 = Instant::now();
+    // Each first line alone is enough: no waiting for more junk or the greeting timeout.
+    for banner in [
+        &b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"[..],
+        b"HTTP/1.1 400 Bad Request\r\n",
+        b"220 mail.example.com ESMTP\r\n",
+        b"<!DOCTYPE html>\n",
+    ] {
+        let mut c = Client::new(quiet(), t0);
+        c.handle_input(banner, t0);
+        assert_eq!(
+            closed_reason(&mut c),
+            CloseReason::Protocol(ProtocolError::NotTs3Query),
+            "{}",
+            String::from_utf8_lossy(banner)
+        );
+    }
+    // A few lines of something else, then the end: not a query interface, not a plain EOF.
+    for reply in [&b"Hello\nwho are you?\n"[..], b"no line end"] {
+        let mut c = Client::new(quiet(), t0);
+        c.handle_input(reply, t0);
+        c.handle_eof(t0);
+        assert_eq!(
+            closed_reason(&mut c),
+            CloseReason::Protocol(ProtocolError::NotTs3Query)
+        );
+    }
+    // Nothing at all, or a TS3 banner, then the end: the connection dropped.
+    for reply in [&b""[..], b"TS3\n\r"] {
+        let mut c = Client::new(quiet(), t0);
+        c.handle_input(reply, t0);
+        c.handle_eof(t0);
+        assert_eq!(closed_reason(&mut c), CloseReason::Eof);
+    }
+}
+
+#[test]
+fn send_keepalive_on_demand() {
+    let t0 = Instant::now();
+    let mut c = open(quiet(), t0);
+    assert!(c.send_keepalive(t0));
+    assert_eq!(sent(&mut c), "version\n");
+    c.handle_input(b"version=3.13.7 build=1 platform=Linux\n\r", t0);
+    c.handle_input(OK, t0);
+    assert!(
+        drain(&mut c).is_empty(),
+        "the keepalive's response is not delivered"
+    );
+    c.close(t0);
+    assert!(!c.send_keepalive(t0));
+}
+
+#[test]
 fn wrong_interface() {
     let t0 = Instant::now();
     let mut c = Client::new(quiet(), t0);
