@@ -1,44 +1,35 @@
 //! The connection: the core's verbs around a blocking byte pipe.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::io::{self, ErrorKind, Read, Seek, SeekFrom, Write};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ts3q::filetransfer::{self, Direction, Progress, Ticket};
-use ts3q::{
-    Client, CloseReason, Command, Event, Mode, Output, OwnedItem, ParamValue, ReplayFailure,
-    RequestId, Response, SessionLog, Transport,
-};
+use ts3q::{Client, CloseReason, Command, Event, Output, RequestError, RequestId, Response};
+use ts3q_runtime::asynch::CLOSE_TIMEOUT;
+use ts3q_runtime::session::{self, Reconnected};
+use ts3q_runtime::transfer::{self, Plan};
+use ts3q_runtime::{Error, Exec, Options, Query, Request};
 
 use crate::transport::Io;
-use crate::{Error, Options};
 
-/// A `clientftfid` unique among this process's transfers.
-fn next_ftid() -> u32 {
-    static NEXT: AtomicU32 = AtomicU32::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-/// A reconnect that happened: which attempt succeeded and what the replayed session lost.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reconnected {
-    /// The attempt that succeeded (1 = first).
-    pub attempt: u32,
-    /// Replayed commands (login, use, subscriptions) that the server refused.
-    pub failed: Vec<ReplayFailure>,
-}
-
-/// A query connection (ServerQuery or ClientQuery, raw TCP or SSH).
+/// A query connection (ServerQuery or ClientQuery, raw TCP or SSH) on one thread.
+///
+/// Nothing happens between calls: keepalives, paced commands and events are handled inside
+/// the calls (`exec`, `wait_for_event`, ...). A bot that idles should wait for an event with
+/// a timeout rather than sleep, so that the keepalive can go out.
 pub struct Connection {
     io: Option<Io>,
     client: Client,
     options: Options,
-    results: HashMap<RequestId, Result<Response, ts3q::RequestError>>,
+    results: HashMap<RequestId, Result<Response, Error>>,
     events: VecDeque<Event>,
     closed: Option<CloseReason>,
-    resumed: Option<Vec<ReplayFailure>>,
+    /// Why the transport failed, when it did: reported instead of a bare end of stream.
+    io_error: Option<Arc<io::Error>>,
+    resumed: Option<Vec<ts3q::ReplayFailure>>,
     reconnects: Vec<Reconnected>,
+    warnings: u64,
     buf: Vec<u8>,
 }
 
@@ -55,19 +46,18 @@ impl Connection {
     /// Opens a ServerQuery connection from a URI; with credentials in a `telnet://` URI it logs
     /// in, over `ssh://` the SSH login is the query login.
     pub fn open(uri: &str) -> Result<Connection, Error> {
-        Connection::connect(Options::from_uri(uri, Mode::ServerQuery)?)
+        Connection::connect(Options::from_uri(uri, ts3q::Mode::ServerQuery)?)
     }
 
     /// Opens a ClientQuery connection from a URI (`telnet://localhost:25639`).
     pub fn open_client(uri: &str) -> Result<Connection, Error> {
-        Connection::connect(Options::from_uri(uri, Mode::ClientQuery)?)
+        Connection::connect(Options::from_uri(uri, ts3q::Mode::ClientQuery)?)
     }
 
-    /// Opens a connection with explicit options.
+    /// Opens a connection with explicit options, then logs in (`login` over raw TCP with the
+    /// options' credentials) and authenticates (`auth` with an API key).
     pub fn connect(mut options: Options) -> Result<Connection, Error> {
-        if options.config.mode() != options.mode {
-            options.config = ts3q::Config::new(options.mode);
-        }
+        session::check_options(&mut options)?;
         let mut conn = Connection {
             io: None,
             client: Client::new(options.config.clone(), Instant::now()),
@@ -75,69 +65,62 @@ impl Connection {
             results: HashMap::new(),
             events: VecDeque::new(),
             closed: None,
+            io_error: None,
             resumed: None,
             reconnects: Vec::new(),
+            warnings: 0,
             buf: vec![0; 64 * 1024],
         };
         conn.establish(None)?;
-        if conn.options.transport == Transport::Tcp {
-            if let Some((user, pass)) = conn.options.login.clone() {
-                conn.exec(
-                    Command::new("login")
-                        .param("client_login_name", user.as_str())
-                        .param("client_login_password", pass.as_str()),
-                )?;
-            }
-        }
-        if let Some(key) = conn.options.apikey.clone() {
-            conn.exec(Command::new("auth").param("apikey", key.as_str()))?;
+        for cmd in session::opening_commands(&conn.options) {
+            conn.exec(cmd)?;
         }
         Ok(conn)
     }
 
     /// Opens the transport and waits for the greeting (and, when resuming, the replay).
-    fn establish(&mut self, session: Option<SessionLog>) -> Result<(), Error> {
-        let o = &self.options;
-        let io = match o.transport {
-            Transport::Tcp => Io::tcp(&o.host, o.port, o.connect_timeout)?,
-            Transport::Ssh => {
-                let (user, pass) = o
-                    .login
-                    .clone()
-                    .ok_or(Error::Unsupported("SSH needs a login"))?;
-                Io::ssh(
-                    &o.host,
-                    o.port,
-                    &user,
-                    &pass,
-                    &o.host_key,
-                    o.connect_timeout,
-                )?
-            }
-        };
+    fn establish(&mut self, log: Option<ts3q::SessionLog>) -> Result<(), Error> {
+        let io = Io::connect(&self.options)?;
         let now = Instant::now();
-        let resuming = session.is_some();
-        self.client = match session {
-            Some(log) => Client::resume(o.config.clone(), now, log),
-            None => Client::new(o.config.clone(), now),
+        let resuming = log.is_some();
+        let config = self.options.config.clone();
+        self.client = match log {
+            Some(log) => Client::resume(config, now, log),
+            None => Client::new(config, now),
         };
         self.io = Some(io);
         self.closed = None;
+        self.io_error = None;
         self.resumed = None;
         let deadline = now + self.options.connect_timeout;
         let ready = |c: &mut Connection| {
             c.client.greeting().is_some() && (!resuming || c.resumed.is_some())
         };
         if !self.drive(Some(deadline), ready)? {
-            return Err(match self.closed.clone() {
-                Some(reason) => Error::Closed(reason),
+            return Err(match self.closed.take() {
+                Some(reason) => self.gone(reason),
                 None => Error::Timeout,
             });
         }
         Ok(())
     }
 
-    /// Writes, reads and ticks the machine until `done` or `deadline`. Ok(false): deadline.
+    /// The error for a connection closed for `reason`.
+    fn gone(&mut self, reason: CloseReason) -> Error {
+        match (reason, self.io_error.clone()) {
+            (CloseReason::Eof, Some(e)) => Error::Io(e),
+            (reason, _) => Error::Closed(reason),
+        }
+    }
+
+    /// The transport failed: keep why, and let the machine close.
+    fn broken(&mut self, e: io::Error) {
+        self.io_error.get_or_insert_with(|| Arc::new(e));
+        self.client.handle_eof(Instant::now());
+    }
+
+    /// Writes, reads and ticks the machine until `done` or `deadline`. Ok(false): deadline,
+    /// or the connection closed.
     fn drive(
         &mut self,
         deadline: Option<Instant>,
@@ -146,26 +129,11 @@ impl Connection {
         loop {
             while let Some(bytes) = self.client.poll_transmit() {
                 let Some(io) = self.io.as_mut() else { break };
-                if io.write_all(&bytes).is_err() {
-                    self.client.handle_eof(Instant::now());
+                if let Err(e) = io.write_all(&bytes) {
+                    self.broken(e);
                 }
             }
-            while let Some(out) = self.client.poll_output() {
-                match out {
-                    Output::Response { id, result } => {
-                        self.results.insert(id, result);
-                    }
-                    Output::Event(e) => self.events.push_back(e),
-                    Output::Resumed { failed } => self.resumed = Some(failed),
-                    Output::Closed(reason) => {
-                        if let Some(mut io) = self.io.take() {
-                            io.shutdown();
-                        }
-                        self.closed = Some(reason);
-                    }
-                    _ => {}
-                }
-            }
+            self.dispatch();
             if done(self) {
                 return Ok(true);
             }
@@ -176,10 +144,10 @@ impl Connection {
             if deadline.is_some_and(|d| now >= d) {
                 return Ok(false);
             }
-            let wake = match (self.client.poll_timeout(), deadline) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let wake = [self.client.poll_timeout(), deadline]
+                .into_iter()
+                .flatten()
+                .min();
             if wake.is_some_and(|w| w <= now) {
                 self.client.handle_timeout(now);
                 continue;
@@ -194,11 +162,39 @@ impl Connection {
                     if matches!(
                         e.kind(),
                         ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-                    ) =>
-                {
-                    self.client.handle_timeout(Instant::now())
+                    ) => {}
+                Err(e) => self.broken(e),
+            }
+            // After every read, not only a timed-out one: under a steady stream of events
+            // no read times out, and the deadlines would never fire.
+            let now = Instant::now();
+            if self.client.poll_timeout().is_some_and(|t| now >= t) {
+                self.client.handle_timeout(now);
+            }
+        }
+    }
+
+    /// Takes the machine's outputs.
+    fn dispatch(&mut self) {
+        while let Some(out) = self.client.poll_output() {
+            match out {
+                Output::Response { id, result } => {
+                    let result = match (result, &self.io_error) {
+                        (Err(RequestError::ConnectionClosed), Some(e)) => Err(Error::Io(e.clone())),
+                        (r, _) => r.map_err(Error::from),
+                    };
+                    self.results.insert(id, result);
                 }
-                Err(_) => self.client.handle_eof(Instant::now()),
+                Output::Event(e) => self.events.push_back(e),
+                Output::Resumed { failed } => self.resumed = Some(failed),
+                Output::Warning(_) => self.warnings += 1,
+                Output::Closed(reason) => {
+                    if let Some(mut io) = self.io.take() {
+                        io.shutdown();
+                    }
+                    self.closed = Some(reason);
+                }
+                _ => {}
             }
         }
     }
@@ -208,18 +204,15 @@ impl Connection {
         let Some(reason) = self.closed.clone() else {
             return Ok(());
         };
-        let (Some(policy), CloseReason::Eof | CloseReason::KeepaliveTimeout) =
-            (self.options.reconnect, &reason)
-        else {
-            return Err(Error::Closed(reason));
+        let policy = match self.options.reconnect {
+            Some(p) if session::reconnects_after(&reason) => p,
+            _ => return Err(self.gone(reason)),
         };
-        let session = self.client.session().clone();
-        let mut wait = policy.backoff;
-        let mut last = Error::Closed(reason);
-        for attempt in 1..=policy.attempts {
+        let log = self.client.session().clone();
+        let mut last = self.gone(reason);
+        for (attempt, wait) in session::attempts(&policy) {
             std::thread::sleep(wait);
-            wait = (wait * 2).min(policy.max_backoff);
-            match self.establish(Some(session.clone())) {
+            match self.establish(Some(log.clone())) {
                 Ok(()) => {
                     let failed = self.resumed.take().unwrap_or_default();
                     self.reconnects.push(Reconnected { attempt, failed });
@@ -234,35 +227,53 @@ impl Connection {
     /// Sends a command and waits for its response; a refusal (`error id != 0`) is
     /// [`Error::Query`].
     pub fn exec(&mut self, cmd: Command) -> Result<Response, Error> {
-        Ok(self.send(cmd)?.into_result()?)
+        self.exec_with(Request {
+            command: cmd,
+            timeout: None,
+        })
+    }
+
+    /// [`exec`](Self::exec) with the request's own response timeout.
+    pub fn exec_with(&mut self, request: Request) -> Result<Response, Error> {
+        Ok(self.send_with(request)?.into_result()?)
     }
 
     /// Sends a command and waits for its response, whatever its error id.
     pub fn send(&mut self, cmd: Command) -> Result<Response, Error> {
+        self.send_with(Request {
+            command: cmd,
+            timeout: None,
+        })
+    }
+
+    fn send_with(&mut self, request: Request) -> Result<Response, Error> {
         self.ensure_open()?;
-        let id = self.client.send(cmd, Instant::now()).map_err(|e| match e {
+        let now = Instant::now();
+        let sent = match request.timeout {
+            Some(t) => self.client.send_with_timeout(request.command, Some(t), now),
+            None => self.client.send(request.command, now),
+        };
+        let id = sent.map_err(|e| match e {
             ts3q::SendError::Command(c) => Error::Command(c),
-            _ => Error::Closed(self.closed.clone().unwrap_or(CloseReason::Local)),
+            _ => Error::Closed(CloseReason::Quit),
         })?;
         self.drive(None, |c| c.results.contains_key(&id))?;
         match self.results.remove(&id) {
-            Some(result) => Ok(result?),
-            None => Err(Error::Closed(
-                self.closed.clone().unwrap_or(CloseReason::Eof),
-            )),
+            Some(result) => result,
+            None => {
+                let reason = self.closed.clone().unwrap_or(CloseReason::Eof);
+                Err(self.gone(reason))
+            }
         }
     }
 
     /// Starts a command with the builder: `conn.query("clientkick").param(..).pipe()...fetch()`.
-    pub fn query(&mut self, name: &str) -> Query<'_> {
-        Query {
-            conn: self,
-            cmd: Command::new(name),
-        }
+    pub fn query(&mut self, name: &str) -> Query<&mut Self> {
+        Query::new(self, name)
     }
 
-    /// The next event, waiting at most `timeout` (`None`: forever); events that arrived during
-    /// commands are returned first, in order.
+    /// The next event, waiting at most `timeout` (`None`: as long as it takes); events that
+    /// arrived during commands are returned first, in order.
     pub fn wait_for_event(&mut self, timeout: Option<Duration>) -> Result<Event, Error> {
         if let Some(e) = self.events.pop_front() {
             return Ok(e);
@@ -290,6 +301,19 @@ impl Connection {
             .map(drop)
     }
 
+    /// Sends the keepalive command now and waits until it is written (py-ts3's
+    /// `send_keepalive`). The connection also sends one by itself after `Config::keepalive`
+    /// of silence, but only inside a call.
+    pub fn send_keepalive(&mut self) -> Result<(), Error> {
+        self.ensure_open()?;
+        if !self.client.send_keepalive(Instant::now()) {
+            return Err(Error::Closed(CloseReason::Quit));
+        }
+        // One turn of the loop writes it.
+        self.drive(Some(Instant::now()), |_| true)?;
+        Ok(())
+    }
+
     /// ClientQuery: the server connection handler selected in the greeting.
     pub fn schandlerid(&self) -> Option<u64> {
         self.client.schandlerid()
@@ -298,6 +322,22 @@ impl Connection {
     /// Reconnects that happened since the last call.
     pub fn take_reconnects(&mut self) -> Vec<Reconnected> {
         std::mem::take(&mut self.reconnects)
+    }
+
+    /// Whether the connection is open (as far as the last call saw).
+    pub fn is_connected(&self) -> bool {
+        self.io.is_some() && self.closed.is_none()
+    }
+
+    /// The host this connection was opened to.
+    pub fn host(&self) -> &str {
+        &self.options.host
+    }
+
+    /// Protocol warnings seen so far (a truncated line at the end of the stream, a malformed
+    /// line between responses): problems that lost no command and no event.
+    pub fn warnings(&self) -> u64 {
+        self.warnings
     }
 
     /// The state machine (for its session log, state, counters).
@@ -318,28 +358,29 @@ impl Connection {
         resume: bool,
     ) -> Result<u64, Error> {
         let size = file.seek(SeekFrom::End(0))?;
-        let id = next_ftid();
-        let resp = self.exec(filetransfer::init_upload(
-            id, name, cid, cpw, size, overwrite, resume,
+        let reply = self.exec(transfer::upload_request(
+            name, cid, cpw, size, overwrite, resume,
         ))?;
-        let ticket = Ticket::from_response(&resp, Direction::Upload)?;
-        let mut progress = Progress::upload(size, ticket.seekpos);
-        let mut sock = self.transfer_socket(&ticket)?;
+        let Plan {
+            ticket,
+            host,
+            mut progress,
+        } = Plan::upload(&reply, size, self.host())?;
+        let mut sock = self.transfer_socket(&host, ticket.port, &ticket.key)?;
         file.seek(SeekFrom::Start(progress.start))?;
         let mut buf = vec![0u8; 64 * 1024];
         while progress.remaining() > 0 {
             let want = progress.remaining().min(buf.len() as u64) as usize;
             let n = file.read(&mut buf[..want])?;
             if n == 0 {
-                break; // the file shrank under us
+                break; // the file shrank under us: finish() says so
             }
             sock.write_all(&buf[..n])?;
             progress.advance(n as u64);
         }
         // No acknowledgement: the server closes once it has everything.
         let _ = sock.shutdown(std::net::Shutdown::Write);
-        let mut rest = Vec::new();
-        let _ = sock.read_to_end(&mut rest);
+        let _ = sock.read_to_end(&mut Vec::new());
         Ok(progress.finish()?)
     }
 
@@ -353,11 +394,13 @@ impl Connection {
         cpw: &str,
         seekpos: u64,
     ) -> Result<u64, Error> {
-        let id = next_ftid();
-        let resp = self.exec(filetransfer::init_download(id, name, cid, cpw, seekpos))?;
-        let ticket = Ticket::from_response(&resp, Direction::Download)?;
-        let mut progress = Progress::download(ticket.size, seekpos);
-        let mut sock = self.transfer_socket(&ticket)?;
+        let reply = self.exec(transfer::download_request(name, cid, cpw, seekpos))?;
+        let Plan {
+            ticket,
+            host,
+            mut progress,
+        } = Plan::download(&reply, seekpos, self.host())?;
+        let mut sock = self.transfer_socket(&host, ticket.port, &ticket.key)?;
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             let n = sock.read(&mut buf)?;
@@ -367,36 +410,51 @@ impl Connection {
             out.write_all(&buf[..n])?;
             progress.advance(n as u64);
         }
+        out.flush()?;
         Ok(progress.finish()?)
     }
 
-    /// Connects to the transfer port the ticket names and sends its key.
-    fn transfer_socket(&self, ticket: &Ticket) -> Result<std::net::TcpStream, Error> {
-        let host = ticket.host(&self.options.host).to_string();
-        let mut sock =
-            crate::transport::connect_tcp(&host, ticket.port, self.options.connect_timeout)?;
-        sock.set_read_timeout(self.options.config.response_timeout_value())?;
-        sock.write_all(ticket.key.as_bytes())?;
+    /// Connects to the transfer port, with the connection's timeouts, and sends the key.
+    fn transfer_socket(
+        &self,
+        host: &str,
+        port: u16,
+        key: &str,
+    ) -> Result<std::net::TcpStream, Error> {
+        let timeout = self.options.connect_timeout;
+        let mut sock = crate::transport::connect_tcp(host, port, timeout)?;
+        let idle = self
+            .options
+            .config
+            .response_timeout_value()
+            .or(Some(timeout));
+        sock.set_read_timeout(idle)?;
+        sock.set_write_timeout(idle)?;
+        sock.write_all(key.as_bytes())?;
         Ok(sock)
     }
 
-    /// Sends `quit` and closes, waiting at most the response timeout.
-    pub fn close(mut self) -> Result<(), Error> {
-        self.shutdown(Duration::from_secs(5))
+    /// Sends `quit` and waits until the server has closed the connection, at most
+    /// [`CLOSE_TIMEOUT`]; past that the connection is dropped and this is
+    /// [`Error::Timeout`]. Closing a closed connection is `Ok`.
+    pub fn close(&mut self) -> Result<(), Error> {
+        self.close_within(CLOSE_TIMEOUT)
     }
 
-    fn shutdown(&mut self, wait: Duration) -> Result<(), Error> {
+    /// [`close`](Self::close) with its own bound.
+    pub fn close_within(&mut self, bound: Duration) -> Result<(), Error> {
         if self.closed.is_some() || self.io.is_none() {
             return Ok(());
         }
         self.client.close(Instant::now());
-        let done = self.drive(Some(Instant::now() + wait), |c| c.closed.is_some())?;
+        let done = self.drive(Some(Instant::now() + bound), |c| c.closed.is_some())?;
         if let Some(mut io) = self.io.take() {
             io.shutdown();
         }
-        if done {
+        if done || self.closed.is_some() {
             Ok(())
         } else {
+            self.closed = Some(CloseReason::Quit);
             Err(Error::Timeout)
         }
     }
@@ -404,7 +462,19 @@ impl Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        let _ = self.shutdown(Duration::from_secs(1));
+        let _ = self.close_within(Duration::from_secs(1));
+    }
+}
+
+impl<'c> Exec for &'c mut Connection {
+    type Output<T: Send + 'static> = T;
+
+    fn exec_request(self, request: Request) -> Result<Response, Error> {
+        self.exec_with(request)
+    }
+
+    fn map_output<T: Send + 'static, U: Send + 'static>(out: T, f: fn(T) -> U) -> U {
+        f(out)
     }
 }
 
@@ -416,60 +486,5 @@ impl std::os::fd::AsRawFd for Connection {
         self.io
             .as_ref()
             .map_or(-1, |io| io.tcp_stream().as_raw_fd())
-    }
-}
-
-/// A command being built on a connection (py-ts3's query builder).
-pub struct Query<'c> {
-    conn: &'c mut Connection,
-    cmd: Command,
-}
-
-impl Query<'_> {
-    /// Adds `key=value` to the current pipe.
-    pub fn param(mut self, key: &str, value: impl ParamValue) -> Self {
-        self.cmd.push_param(key, value);
-        self
-    }
-
-    /// Adds `-option` to the current pipe.
-    pub fn option(mut self, option: &str) -> Self {
-        self.cmd.push_option(option);
-        self
-    }
-
-    /// Starts a new pipe.
-    pub fn pipe(mut self) -> Self {
-        self.cmd.push_pipe();
-        self
-    }
-
-    /// Allows a command name the interface's list does not know.
-    pub fn allow_unknown(mut self) -> Self {
-        self.cmd = self.cmd.allow_unknown();
-        self
-    }
-
-    /// Runs it: the whole response.
-    pub fn fetch(self) -> Result<Response, Error> {
-        self.conn.exec(self.cmd)
-    }
-
-    /// Runs it: the first item, if any (an empty result set, 1281, is `None`).
-    pub fn first(self) -> Result<Option<OwnedItem>, Error> {
-        match self.conn.exec(self.cmd) {
-            Ok(r) => Ok(r.into_first()),
-            Err(Error::Query(q)) if q.is_empty_result() => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Runs it: all items (an empty result set, 1281, is an empty list).
-    pub fn all(self) -> Result<Vec<OwnedItem>, Error> {
-        match self.conn.exec(self.cmd) {
-            Ok(r) => Ok(r.into_items()),
-            Err(Error::Query(q)) if q.is_empty_result() => Ok(Vec::new()),
-            Err(e) => Err(e),
-        }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! A thin loop around the [`ts3q`] state machine: write what it emits, feed it what the socket
 //! (or SSH channel) gives, sleep until its next deadline. Keepalive, flood pacing, the 524
-//! resend and response timeouts all come from the core.
+//! resend and response timeouts all come from the core; the error type, the query builder,
+//! reconnect and host key checks from [`ts3q_runtime`], shared with the async runtimes.
 //!
 //! ```text
 //!  your code ── exec / query(..).all() / wait_for_event / upload ──▶ Connection
@@ -38,63 +39,11 @@
 mod connection;
 mod transport;
 
-pub use connection::{Connection, Query, Reconnected};
+pub use connection::Connection;
 pub use ts3q;
-pub use ts3q::options::{parse_sha256_fingerprint, HostKeyCheck, Options, Reconnect};
-
-use ts3q::{CloseReason, QueryError, RequestError};
-
-/// Everything that can go wrong.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The socket failed (connection refused, reset, ...).
-    #[error("I/O error: {0}")]
-    Io(#[from] std::io::Error),
-    /// The URI does not parse.
-    #[error("invalid URI: {0}")]
-    Uri(#[from] ts3q::UriError),
-    /// The command does not compile.
-    #[error(transparent)]
-    Command(#[from] ts3q::CommandError),
-    /// The server refused the command (`error id != 0`).
-    #[error(transparent)]
-    Query(#[from] QueryError),
-    /// No response in time, a malformed response, or the connection closed first.
-    #[error(transparent)]
-    Request(#[from] RequestError),
-    /// No event (or greeting) within the time asked for.
-    #[error("timed out")]
-    Timeout,
-    /// The connection is closed (and could not be reopened).
-    #[error("connection closed: {0:?}")]
-    Closed(CloseReason),
-    /// SSH failed below authentication.
-    #[error("SSH error: {0}")]
-    Ssh(ssh2::Error),
-    /// The SSH server refused the user name or password.
-    #[error("SSH authentication failed")]
-    SshAuth,
-    /// The SSH server's host key is not the expected one.
-    #[error("SSH host key does not match")]
-    HostKeyMismatch,
-    /// A file transfer was refused or broke off.
-    #[error(transparent)]
-    Transfer(#[from] ts3q::filetransfer::FtError),
-    /// Not possible with these options.
-    #[error("unsupported: {0}")]
-    Unsupported(&'static str),
-}
-
-impl Error {
-    /// The query error id, when the server refused the command.
-    pub fn query_id(&self) -> Option<u32> {
-        match self {
-            Error::Query(q) => Some(q.id()),
-            _ => None,
-        }
-    }
-}
+pub use ts3q_runtime::{
+    parse_sha256_fingerprint, Error, HostKeyCheck, Options, Query, Reconnect, Reconnected,
+};
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -3,12 +3,12 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
-use std::path::Path;
 use std::time::Duration;
 
-use ssh2::{CheckResult, HashType, KnownHostFileKind, Session};
-
-use crate::{Error, HostKeyCheck};
+use ssh2::{HashType, Session};
+use ts3q::Transport;
+use ts3q_runtime::hostkey::{self, ssh_error, HostKey};
+use ts3q_runtime::{Error, HostKeyCheck, Options};
 
 pub(crate) enum Io {
     Tcp(TcpStream),
@@ -21,7 +21,7 @@ pub(crate) enum Io {
 
 pub(crate) fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Error> {
     let mut last = None;
-    for addr in (host, port).to_socket_addrs().map_err(Error::Io)? {
+    for addr in (host, port).to_socket_addrs()? {
         match TcpStream::connect_timeout(&addr, timeout) {
             Ok(s) => {
                 let _ = s.set_nodelay(true);
@@ -30,14 +30,21 @@ pub(crate) fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<Tc
             Err(e) => last = Some(e),
         }
     }
-    Err(Error::Io(last.unwrap_or_else(|| {
+    Err(Error::from(last.unwrap_or_else(|| {
         io::Error::new(io::ErrorKind::NotFound, "host has no address")
     })))
 }
 
 impl Io {
-    pub(crate) fn tcp(host: &str, port: u16, timeout: Duration) -> Result<Io, Error> {
-        connect_tcp(host, port, timeout).map(Io::Tcp)
+    /// The transport `options` name: raw TCP, or SSH with its login and host key check.
+    pub(crate) fn connect(o: &Options) -> Result<Io, Error> {
+        match (o.transport, &o.login) {
+            (Transport::Tcp, _) => connect_tcp(&o.host, o.port, o.connect_timeout).map(Io::Tcp),
+            (Transport::Ssh, Some((user, pass))) => {
+                Io::ssh(&o.host, o.port, user, pass, &o.host_key, o.connect_timeout)
+            }
+            (Transport::Ssh, None) => Err(Error::InvalidOptions("SSH needs a login")),
+        }
     }
 
     /// SSH: handshake, host key check, password login, then a shell channel with no PTY (a PTY
@@ -51,19 +58,23 @@ impl Io {
         timeout: Duration,
     ) -> Result<Io, Error> {
         let tcp = connect_tcp(host, port, timeout)?;
-        let mut session = Session::new().map_err(Error::Ssh)?;
-        session.set_tcp_stream(tcp.try_clone().map_err(Error::Io)?);
+        let mut session = Session::new().map_err(ssh_error)?;
+        session.set_tcp_stream(tcp.try_clone()?);
         session.set_timeout(timeout.as_millis().clamp(1, u32::MAX as u128) as u32);
-        session.handshake().map_err(Error::Ssh)?;
-        verify_host_key(&session, host, port, check)?;
+        session.handshake().map_err(ssh_error)?;
+        let key = HostKey {
+            sha256: session.host_key_hash(HashType::Sha256),
+            key: session.host_key(),
+        };
+        hostkey::verify(check, host, port, key, || session.known_hosts())?;
         session
             .userauth_password(user, password)
             .map_err(|_| Error::SshAuth)?;
         if !session.authenticated() {
             return Err(Error::SshAuth);
         }
-        let mut channel = session.channel_session().map_err(Error::Ssh)?;
-        channel.shell().map_err(Error::Ssh)?;
+        let mut channel = session.channel_session().map_err(ssh_error)?;
+        channel.shell().map_err(ssh_error)?;
         Ok(Io::Ssh {
             tcp,
             session,
@@ -126,38 +137,5 @@ impl Io {
             Io::Tcp(s) => s,
             Io::Ssh { tcp, .. } => tcp,
         }
-    }
-}
-
-fn verify_host_key(
-    session: &Session,
-    host: &str,
-    port: u16,
-    check: &HostKeyCheck,
-) -> Result<(), Error> {
-    match check {
-        HostKeyCheck::AcceptAny => Ok(()),
-        HostKeyCheck::Sha256(expected) => {
-            let got = session
-                .host_key_hash(HashType::Sha256)
-                .ok_or(Error::HostKeyMismatch)?;
-            if got == expected.as_slice() {
-                Ok(())
-            } else {
-                Err(Error::HostKeyMismatch)
-            }
-        }
-        HostKeyCheck::KnownHosts(path) => known_hosts(session, host, port, path),
-    }
-}
-
-fn known_hosts(session: &Session, host: &str, port: u16, path: &Path) -> Result<(), Error> {
-    let (key, _) = session.host_key().ok_or(Error::HostKeyMismatch)?;
-    let mut kh = session.known_hosts().map_err(Error::Ssh)?;
-    kh.read_file(path, KnownHostFileKind::OpenSSH)
-        .map_err(Error::Ssh)?;
-    match kh.check_port(host, port, key) {
-        CheckResult::Match => Ok(()),
-        _ => Err(Error::HostKeyMismatch),
     }
 }

@@ -3,7 +3,9 @@
 //! One driver task per connection runs the [`ts3q`] state machine: it writes what the machine
 //! emits, feeds it what the socket (or SSH channel) gives, and sleeps on a `Timer` until the
 //! machine's next deadline. [`Connection`] is a cheap, cloneable handle: commands from many
-//! tasks at once are pipelined through the one connection; events arrive on a channel.
+//! tasks at once are pipelined through the one connection; events arrive on a channel. The
+//! driver is [`ts3q_runtime::asynch`]'s, shared with the tokio runtime; this crate is its
+//! [`Smol`] runtime (timers, sockets, SSH sessions) and the file transfer loops.
 //!
 //! ```text
 //!  task A ─ exec ─┐                        driver task (one per connection)
@@ -45,66 +47,12 @@
 mod connection;
 mod transport;
 
-pub use connection::{Connection, Query, Reconnected};
+pub use connection::{Connection, Smol};
+pub use transport::Io;
 pub use ts3q;
-pub use ts3q::options::{parse_sha256_fingerprint, HostKeyCheck, Options, Reconnect};
-
-use ts3q::{CloseReason, QueryError, RequestError};
-
-/// Everything that can go wrong.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The socket failed (connection refused, reset, ...).
-    #[error("I/O error: {0}")]
-    Io(std::sync::Arc<std::io::Error>),
-    /// The URI does not parse.
-    #[error("invalid URI: {0}")]
-    Uri(#[from] ts3q::UriError),
-    /// The command does not compile.
-    #[error(transparent)]
-    Command(#[from] ts3q::CommandError),
-    /// The server refused the command (`error id != 0`).
-    #[error(transparent)]
-    Query(#[from] QueryError),
-    /// No response in time, a malformed response, or the connection closed first.
-    #[error(transparent)]
-    Request(#[from] RequestError),
-    /// No event (or greeting) within the time asked for.
-    #[error("timed out")]
-    Timeout,
-    /// The connection is closed (and could not be reopened).
-    #[error("connection closed: {0:?}")]
-    Closed(CloseReason),
-    /// SSH failed below authentication.
-    #[error("SSH error: {0}")]
-    Ssh(String),
-    /// The SSH server refused the user name or password.
-    #[error("SSH authentication failed")]
-    SshAuth,
-    /// The SSH server's host key is not the expected one.
-    #[error("SSH host key does not match")]
-    HostKeyMismatch,
-    /// A file transfer was refused or broke off.
-    #[error(transparent)]
-    Transfer(#[from] ts3q::filetransfer::FtError),
-}
-
-impl From<std::io::Error> for Error {
-    fn from(e: std::io::Error) -> Error {
-        Error::Io(std::sync::Arc::new(e))
-    }
-}
-
-impl Error {
-    /// The query error id, when the server refused the command.
-    pub fn query_id(&self) -> Option<u32> {
-        match self {
-            Error::Query(q) => Some(q.id()),
-            _ => None,
-        }
-    }
-}
+pub use ts3q_runtime::{
+    parse_sha256_fingerprint, Error, HostKeyCheck, Options, Query, Reconnect, Reconnected,
+};
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

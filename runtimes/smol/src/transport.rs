@@ -5,7 +5,7 @@ use std::io;
 use std::net::ToSocketAddrs;
 use std::time::Duration;
 
-use async_ssh2_lite::ssh2::{CheckResult, HashType, KnownHostFileKind};
+use async_ssh2_lite::ssh2::HashType;
 use async_ssh2_lite::{AsyncChannel, AsyncIoTcpStream, AsyncSession};
 use smol::future::FutureExt;
 use smol::io::{AsyncReadExt, AsyncWriteExt};
@@ -14,9 +14,14 @@ use std::cell::RefCell;
 use std::io::Read;
 use std::net::TcpStream;
 
-use crate::{Error, HostKeyCheck};
+use ts3q::Transport;
+use ts3q_runtime::hostkey::{self, HostKey};
+use ts3q_runtime::{Error, HostKeyCheck, Options};
 
-pub(crate) enum Io {
+/// The query transport: a TCP stream, or an SSH channel.
+pub struct Io(Pipe);
+
+enum Pipe {
     Tcp(Async<TcpStream>),
     Ssh {
         // The session must outlive its channel.
@@ -57,7 +62,21 @@ fn addrs(host: &str, port: u16) -> Result<Vec<std::net::SocketAddr>, Error> {
 }
 
 impl Io {
-    pub(crate) async fn tcp(host: &str, port: u16, timeout: Duration) -> Result<Io, Error> {
+    /// The transport `options` name: raw TCP, or SSH with its login and host key check.
+    pub(crate) async fn connect(o: &Options) -> Result<Io, Error> {
+        let pipe = match (o.transport, &o.login) {
+            (Transport::Tcp, _) => Pipe::tcp(&o.host, o.port, o.connect_timeout).await?,
+            (Transport::Ssh, Some((user, pass))) => {
+                Pipe::ssh(&o.host, o.port, user, pass, &o.host_key, o.connect_timeout).await?
+            }
+            (Transport::Ssh, None) => return Err(Error::InvalidOptions("SSH needs a login")),
+        };
+        Ok(Io(pipe))
+    }
+}
+
+impl Pipe {
+    async fn tcp(host: &str, port: u16, timeout: Duration) -> Result<Pipe, Error> {
         let addrs = addrs(host, port)?;
         with_timeout(timeout, async {
             let mut last = None;
@@ -65,7 +84,7 @@ impl Io {
                 match Async::<TcpStream>::connect(a).await {
                     Ok(s) => {
                         let _ = s.get_ref().set_nodelay(true);
-                        return Ok(Io::Tcp(s));
+                        return Ok(Pipe::Tcp(s));
                     }
                     Err(e) => last = Some(e),
                 }
@@ -78,21 +97,33 @@ impl Io {
     }
 
     /// SSH: handshake, host key check, password login, a shell channel with no PTY.
-    pub(crate) async fn ssh(
+    async fn ssh(
         host: &str,
         port: u16,
         user: &str,
         password: &str,
         check: &HostKeyCheck,
         timeout: Duration,
-    ) -> Result<Io, Error> {
+    ) -> Result<Pipe, Error> {
         let addrs = addrs(host, port)?;
         with_timeout(timeout, async {
             // async-ssh2-lite 0.5 sits on async-io 1.x: its own TCP stream type, not smol's.
             let stream = AsyncIoTcpStream::connect(addrs[0]).await?;
             let mut session = AsyncSession::new(stream, None).map_err(ssh)?;
             session.handshake().await.map_err(ssh)?;
-            verify_host_key(&session, host, port, check)?;
+            let key = HostKey {
+                sha256: session.host_key_hash(HashType::Sha256),
+                key: session.host_key(),
+            };
+            hostkey::verify(check, host, port, key, || {
+                session.known_hosts().map_err(|e| match e {
+                    async_ssh2_lite::Error::Ssh2(e) => e,
+                    _ => async_ssh2_lite::ssh2::Error::new(
+                        async_ssh2_lite::ssh2::ErrorCode::Session(-1),
+                        "cannot read known hosts",
+                    ),
+                })
+            })?;
             session
                 .userauth_password(user, password)
                 .await
@@ -102,7 +133,7 @@ impl Io {
             }
             let mut channel = session.channel_session().await.map_err(ssh)?;
             channel.shell().await.map_err(ssh)?;
-            Ok(Io::Ssh {
+            Ok(Pipe::Ssh {
                 channel,
                 session,
                 buf: vec![0; 16 * 1024].into_boxed_slice(),
@@ -110,12 +141,13 @@ impl Io {
         })
         .await
     }
+}
 
-    /// Waits for bytes and hands them to `f`; `Ok(0)` is end of stream. Cancel-safe: bytes are
-    /// only taken from the socket in the same poll that gives them to `f`.
-    pub(crate) async fn read_with(&mut self, f: impl FnOnce(&[u8])) -> io::Result<usize> {
-        match self {
-            Io::Tcp(s) => {
+impl ts3q_runtime::asynch::Transport for Io {
+    /// Cancel-safe: bytes are only taken from the socket in the same poll that gives them to `f`.
+    async fn read_with(&mut self, f: impl FnOnce(&[u8]) + Send) -> io::Result<usize> {
+        match &mut self.0 {
+            Pipe::Tcp(s) => {
                 let mut f = Some(f);
                 loop {
                     s.readable().await?;
@@ -133,7 +165,7 @@ impl Io {
                     }
                 }
             }
-            Io::Ssh { channel, buf, .. } => {
+            Pipe::Ssh { channel, buf, .. } => {
                 let n = channel.read(buf).await?;
                 f(&buf[..n]);
                 Ok(n)
@@ -141,20 +173,20 @@ impl Io {
         }
     }
 
-    pub(crate) async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        match self {
-            Io::Tcp(s) => s.write_all(data).await,
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        match &mut self.0 {
+            Pipe::Tcp(s) => s.write_all(data).await,
             // No flush(): for libssh2 that discards the channel's *received* data.
-            Io::Ssh { channel, .. } => channel.write_all(data).await,
+            Pipe::Ssh { channel, .. } => channel.write_all(data).await,
         }
     }
 
-    pub(crate) async fn shutdown(&mut self) {
-        match self {
-            Io::Tcp(s) => {
+    async fn shutdown(&mut self) {
+        match &mut self.0 {
+            Pipe::Tcp(s) => {
                 let _ = s.get_ref().shutdown(std::net::Shutdown::Both);
             }
-            Io::Ssh {
+            Pipe::Ssh {
                 channel, session, ..
             } => {
                 let bye = async {
@@ -173,29 +205,4 @@ impl Io {
 
 fn ssh(e: async_ssh2_lite::Error) -> Error {
     Error::Ssh(e.to_string())
-}
-
-fn verify_host_key(
-    session: &AsyncSession<AsyncIoTcpStream>,
-    host: &str,
-    port: u16,
-    check: &HostKeyCheck,
-) -> Result<(), Error> {
-    match check {
-        HostKeyCheck::AcceptAny => Ok(()),
-        HostKeyCheck::Sha256(expected) => match session.host_key_hash(HashType::Sha256) {
-            Some(got) if got == expected.as_slice() => Ok(()),
-            _ => Err(Error::HostKeyMismatch),
-        },
-        HostKeyCheck::KnownHosts(path) => {
-            let (key, _) = session.host_key().ok_or(Error::HostKeyMismatch)?;
-            let mut kh = session.known_hosts().map_err(ssh)?;
-            kh.read_file(path, KnownHostFileKind::OpenSSH)
-                .map_err(|e| Error::Ssh(e.to_string()))?;
-            match kh.check_port(host, port, key) {
-                CheckResult::Match => Ok(()),
-                _ => Err(Error::HostKeyMismatch),
-            }
-        }
-    }
 }

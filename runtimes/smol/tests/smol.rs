@@ -77,21 +77,21 @@ fn session(via: Via) {
             assert!(n >= 2);
         }
         assert_eq!(
-            conn.wait_for_event(Duration::from_secs(5))
+            conn.wait_for_event(Some(Duration::from_secs(5)))
                 .await
                 .unwrap()
                 .name(),
             "notifycliententerview"
         );
         assert_eq!(
-            conn.wait_for_event(Duration::from_secs(5))
+            conn.wait_for_event(Some(Duration::from_secs(5)))
                 .await
                 .unwrap()
                 .name(),
             "notifyclientmoved"
         );
         assert!(matches!(
-            conn.wait_for_event(Duration::from_millis(200)).await,
+            conn.wait_for_event(Some(Duration::from_millis(200))).await,
             Err(Error::Timeout)
         ));
 
@@ -236,7 +236,7 @@ fn reconnect(via: Via) {
         );
         sim.add_client("Back", 1).unwrap();
         assert_eq!(
-            conn.wait_for_event(Duration::from_secs(5))
+            conn.wait_for_event(Some(Duration::from_secs(5)))
                 .await
                 .unwrap()
                 .name(),
@@ -281,7 +281,10 @@ fn client_query() {
             conn.exec(Command::new("clientupdate").param("client_input_muted", muted))
                 .await
                 .unwrap();
-            let e = conn.wait_for_event(Duration::from_secs(5)).await.unwrap();
+            let e = conn
+                .wait_for_event(Some(Duration::from_secs(5)))
+                .await
+                .unwrap();
             assert_eq!(e.name(), "notifyclientupdated");
             assert_eq!(e.first().unwrap().str("schandlerid").unwrap(), "1");
             assert_eq!(

@@ -1,0 +1,646 @@
+//! The async connection, written once for every executor: a cloneable handle whose commands
+//! go to a driver task that owns the socket and the [`ts3q::Client`] machine. An executor
+//! adapter supplies only a [`Runtime`]: how to connect, how to sleep, and (when connecting)
+//! how to spawn the driver.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_channel::{bounded, unbounded, Receiver, Sender};
+use futures_lite::FutureExt;
+use ts3q::options::Options;
+use ts3q::{
+    Client, CloseReason, Command, Event, Output, ReplayFailure, RequestError, RequestId, Response,
+    SendError, SessionLog,
+};
+
+use crate::query::{Exec, Query, Request};
+use crate::session::{self, Reconnected};
+use crate::transfer::{self, Plan};
+use crate::Error;
+
+/// A boxed, sendable future: the driver task, and what an async [`Query`] returns.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What an executor adapter provides.
+pub trait Runtime: Send + Sync + 'static {
+    /// The query transport: a TCP stream or an SSH channel.
+    type Io: Transport;
+    /// Opens the transport `options` name (raw TCP or SSH with its host key check), within
+    /// `options.connect_timeout`.
+    fn connect(options: &Options) -> impl Future<Output = Result<Self::Io, Error>> + Send;
+    /// Completes at `deadline`.
+    fn sleep_until(deadline: Instant) -> impl Future<Output = ()> + Send;
+}
+
+/// A byte pipe to a query interface.
+pub trait Transport: Send + 'static {
+    /// Waits for bytes and hands them to `f`; `Ok(0)` is the end of the stream. Must be
+    /// cancel-safe: bytes leave the socket only in the poll that hands them to `f`.
+    fn read_with(
+        &mut self,
+        f: impl FnOnce(&[u8]) + Send,
+    ) -> impl Future<Output = io::Result<usize>> + Send;
+    /// Writes all of `data`.
+    fn write_all(&mut self, data: &[u8]) -> impl Future<Output = io::Result<()>> + Send;
+    /// Closes politely, within about a second.
+    fn shutdown(&mut self) -> impl Future<Output = ()> + Send;
+}
+
+/// How long [`Connection::close`] waits for the server to acknowledge `quit`.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+type Reply = Sender<Result<Response, Error>>;
+
+enum Req {
+    // Boxed: the request channel keeps a block of slots per connection, so slots stay small.
+    Exec(Box<Request>, Reply),
+    Keepalive(Sender<bool>),
+    Close(Duration, Sender<Result<(), Error>>),
+}
+
+#[derive(Debug, Default)]
+struct State {
+    schandlerid: Option<u64>,
+    reconnects: Vec<Reconnected>,
+    /// What a call gets once the connection is gone for good.
+    closed: Option<Error>,
+    connected: bool,
+    warnings: u64,
+}
+
+#[derive(Debug)]
+struct Shared {
+    host: String,
+    connect_timeout: Duration,
+    transfer_idle: Duration,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A query connection (ServerQuery or ClientQuery, raw TCP or SSH) on an async runtime.
+/// Clone it freely: every clone talks to the same connection, and commands from many tasks
+/// are pipelined through it. It closes (sending `quit`) when the last clone is dropped, or on
+/// [`close`](Self::close).
+pub struct Connection<R: Runtime> {
+    shared: Arc<Shared>,
+    requests: Sender<Req>,
+    events: Receiver<Event>,
+    _runtime: PhantomData<fn() -> R>,
+}
+
+impl<R: Runtime> Clone for Connection<R> {
+    fn clone(&self) -> Self {
+        Connection {
+            shared: self.shared.clone(),
+            requests: self.requests.clone(),
+            events: self.events.clone(),
+            _runtime: PhantomData,
+        }
+    }
+}
+
+impl<R: Runtime> std::fmt::Debug for Connection<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("host", &self.shared.host)
+            .field("state", &*self.shared.lock())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> Connection<R> {
+    /// Opens a connection, hands its driver task to `spawn`, then logs in (`login` over raw
+    /// TCP with the options' credentials) and authenticates (`auth` with an API key).
+    pub async fn connect_with(
+        mut options: Options,
+        spawn: impl FnOnce(BoxFuture<'static, ()>),
+    ) -> Result<Connection<R>, Error> {
+        session::check_options(&mut options)?;
+        let (requests, request_rx) = unbounded();
+        let (event_tx, events) = unbounded();
+        let shared = Arc::new(Shared {
+            host: options.host.clone(),
+            connect_timeout: options.connect_timeout,
+            transfer_idle: options
+                .config
+                .response_timeout_value()
+                .unwrap_or(options.connect_timeout),
+            state: Mutex::new(State::default()),
+        });
+        let opening = session::opening_commands(&options);
+        let mut driver = Driver::<R> {
+            io: None,
+            client: Client::new(options.config.clone(), Instant::now()),
+            options,
+            waiting: HashMap::new(),
+            events: event_tx,
+            shared: shared.clone(),
+            requests: request_rx,
+            requests_open: true,
+            closers: Vec::new(),
+            close_by: None,
+            closed: None,
+            io_error: None,
+            resumed: None,
+        };
+        driver.establish(None).await?;
+        spawn(Box::pin(driver.run()));
+        let conn = Connection {
+            shared,
+            requests,
+            events,
+            _runtime: PhantomData,
+        };
+        for cmd in opening {
+            conn.exec(cmd).await?;
+        }
+        Ok(conn)
+    }
+
+    fn gone(&self) -> Error {
+        self.shared
+            .lock()
+            .closed
+            .clone()
+            .unwrap_or(Error::Closed(CloseReason::Eof))
+    }
+
+    async fn request(&self, req: Req) -> Result<(), Error> {
+        self.requests.send(req).await.map_err(|_| self.gone())
+    }
+
+    /// Sends a command and waits for its response; a refusal (`error id != 0`) is
+    /// [`Error::Query`].
+    pub async fn exec(&self, cmd: Command) -> Result<Response, Error> {
+        self.exec_with(Request {
+            command: cmd,
+            timeout: None,
+        })
+        .await
+    }
+
+    /// [`exec`](Self::exec) with the request's own response timeout.
+    pub async fn exec_with(&self, request: Request) -> Result<Response, Error> {
+        Ok(self.send_with(request).await?.into_result()?)
+    }
+
+    /// Sends a command and waits for its response, whatever its error id.
+    pub async fn send(&self, cmd: Command) -> Result<Response, Error> {
+        self.send_with(Request {
+            command: cmd,
+            timeout: None,
+        })
+        .await
+    }
+
+    async fn send_with(&self, request: Request) -> Result<Response, Error> {
+        let (tx, rx) = bounded(1);
+        self.request(Req::Exec(Box::new(request), tx)).await?;
+        rx.recv().await.unwrap_or_else(|_| Err(self.gone()))
+    }
+
+    /// Starts a command with the builder:
+    /// `conn.query("clientkick").param(..).pipe().param(..).fetch().await`.
+    pub fn query(&self, name: &str) -> Query<&Self> {
+        Query::new(self, name)
+    }
+
+    /// The next event; `None` waits forever. Events are queued while nobody waits and handed
+    /// out in order, each to one caller.
+    pub async fn wait_for_event(&self, timeout: Option<Duration>) -> Result<Event, Error> {
+        let next = async { self.events.recv().await.map_err(|_| self.gone()) };
+        match timeout {
+            None => next.await,
+            Some(t) => {
+                let deadline = Instant::now() + t;
+                next.or(async {
+                    R::sleep_until(deadline).await;
+                    Err(Error::Timeout)
+                })
+                .await
+            }
+        }
+    }
+
+    /// The next event, waiting as long as it takes.
+    pub async fn next_event(&self) -> Result<Event, Error> {
+        self.wait_for_event(None).await
+    }
+
+    /// The events as a `Stream` (each event goes to one receiver: share, don't duplicate).
+    pub fn events(&self) -> Receiver<Event> {
+        self.events.clone()
+    }
+
+    /// Events received and not yet taken.
+    pub fn pending_events(&self) -> usize {
+        self.events.len()
+    }
+
+    /// ClientQuery: authenticates with an API key.
+    pub async fn auth(&self, apikey: &str) -> Result<(), Error> {
+        self.exec(Command::new("auth").param("apikey", apikey))
+            .await
+            .map(drop)
+    }
+
+    /// Sends the keepalive command now (py-ts3's `send_keepalive`). The driver also sends it
+    /// by itself after `Config::keepalive` of silence, so few programs need this.
+    pub async fn send_keepalive(&self) -> Result<(), Error> {
+        let (tx, rx) = bounded(1);
+        self.request(Req::Keepalive(tx)).await?;
+        match rx.recv().await {
+            Ok(true) => Ok(()),
+            _ => Err(self.gone()),
+        }
+    }
+
+    /// ClientQuery: the server connection handler selected in the greeting.
+    pub fn schandlerid(&self) -> Option<u64> {
+        self.shared.lock().schandlerid
+    }
+
+    /// Reconnects that happened since the last call.
+    pub fn take_reconnects(&self) -> Vec<Reconnected> {
+        std::mem::take(&mut self.shared.lock().reconnects)
+    }
+
+    /// Whether the connection is open now (false while reconnecting and once closed).
+    pub fn is_connected(&self) -> bool {
+        self.shared.lock().connected
+    }
+
+    /// The host this connection was opened to.
+    pub fn host(&self) -> &str {
+        &self.shared.host
+    }
+
+    /// The options' connect timeout (file transfer connections use it too).
+    pub fn connect_timeout(&self) -> Duration {
+        self.shared.connect_timeout
+    }
+
+    /// How long a file transfer socket may go without progress: the response timeout, else
+    /// the connect timeout.
+    pub fn transfer_idle_timeout(&self) -> Duration {
+        self.shared.transfer_idle
+    }
+
+    /// Protocol warnings seen so far (a truncated line at the end of the stream, a malformed
+    /// line between responses): problems that lost no command and no event.
+    pub fn warnings(&self) -> u64 {
+        self.shared.lock().warnings
+    }
+
+    /// Sends `quit` and waits until the server has closed the connection, at most
+    /// [`CLOSE_TIMEOUT`]; past that the connection is dropped and this is [`Error::Timeout`].
+    /// Closing a closed connection is `Ok`.
+    pub async fn close(&self) -> Result<(), Error> {
+        self.close_within(CLOSE_TIMEOUT).await
+    }
+
+    /// [`close`](Self::close) with its own bound.
+    pub async fn close_within(&self, bound: Duration) -> Result<(), Error> {
+        let (tx, rx) = bounded(1);
+        if self.requests.send(Req::Close(bound, tx)).await.is_err() {
+            return Ok(()); // already closed
+        }
+        rx.recv().await.unwrap_or(Ok(()))
+    }
+
+    /// Asks the server for an upload slot (`ftinitupload`) for `size` bytes: where to send
+    /// them. A refusal is [`Error::Transfer`].
+    pub async fn init_upload(
+        &self,
+        name: &str,
+        cid: u32,
+        cpw: &str,
+        size: u64,
+        overwrite: bool,
+        resume: bool,
+    ) -> Result<Plan, Error> {
+        let cmd = transfer::upload_request(name, cid, cpw, size, overwrite, resume);
+        let reply = self.exec(cmd).await?;
+        Plan::upload(&reply, size, self.host())
+    }
+
+    /// Asks the server for a download (`ftinitdownload`) from `seekpos`.
+    pub async fn init_download(
+        &self,
+        name: &str,
+        cid: u32,
+        cpw: &str,
+        seekpos: u64,
+    ) -> Result<Plan, Error> {
+        let reply = self
+            .exec(transfer::download_request(name, cid, cpw, seekpos))
+            .await?;
+        Plan::download(&reply, seekpos, self.host())
+    }
+}
+
+impl<'c, R: Runtime> Exec for &'c Connection<R> {
+    type Output<T: Send + 'static> = BoxFuture<'c, T>;
+
+    fn exec_request(self, request: Request) -> Self::Output<Result<Response, Error>> {
+        Box::pin(self.exec_with(request))
+    }
+
+    fn map_output<T: Send + 'static, U: Send + 'static>(
+        out: Self::Output<T>,
+        f: fn(T) -> U,
+    ) -> Self::Output<U> {
+        Box::pin(async move { f(out.await) })
+    }
+}
+
+/// The task that owns the socket and the state machine.
+struct Driver<R: Runtime> {
+    io: Option<R::Io>,
+    client: Client,
+    options: Options,
+    waiting: HashMap<RequestId, Reply>,
+    events: Sender<Event>,
+    shared: Arc<Shared>,
+    requests: Receiver<Req>,
+    requests_open: bool,
+    closers: Vec<Sender<Result<(), Error>>>,
+    /// After `close`: when to give up waiting for the server.
+    close_by: Option<Instant>,
+    closed: Option<CloseReason>,
+    /// Why the transport failed, when it did: reported instead of a bare end of stream.
+    io_error: Option<Arc<io::Error>>,
+    resumed: Option<Vec<ReplayFailure>>,
+}
+
+enum Wake {
+    Read(io::Result<usize>),
+    Request(Option<Req>),
+    Deadline,
+}
+
+impl<R: Runtime> Driver<R> {
+    async fn run(mut self) {
+        loop {
+            self.turn(None, true).await;
+            let Some(reason) = self.closed.take() else {
+                continue;
+            };
+            self.shared.lock().connected = false;
+            if let Some(mut io) = self.io.take() {
+                Box::pin(io.shutdown()).await;
+            }
+            let retry = session::reconnects_after(&reason) && self.requests_open;
+            // Boxed: connecting is a large future, and an idle task should not carry it.
+            if retry && Box::pin(self.reconnect()).await {
+                continue;
+            }
+            let gone = match (&reason, self.io_error.take()) {
+                (CloseReason::Eof, Some(e)) => Error::Io(e),
+                _ => Error::Closed(reason),
+            };
+            self.shared.lock().closed = Some(gone.clone());
+            let forced = self.close_by.is_some_and(|t| Instant::now() >= t);
+            for c in self.closers.drain(..) {
+                let _ = c.try_send(if forced { Err(Error::Timeout) } else { Ok(()) });
+            }
+            // Requests queued meanwhile would wait forever (the handles keep the channel's
+            // buffer alive): close it and answer them.
+            self.requests.close();
+            while let Ok(req) = self.requests.try_recv() {
+                match req {
+                    Req::Exec(_, reply) => {
+                        let _ = reply.try_send(Err(gone.clone()));
+                    }
+                    Req::Keepalive(done) => {
+                        let _ = done.try_send(false);
+                    }
+                    Req::Close(_, done) => {
+                        let _ = done.try_send(Ok(()));
+                    }
+                }
+            }
+            return;
+        }
+    }
+
+    /// Opens the transport and waits for the greeting (and, when resuming, the replay).
+    async fn establish(&mut self, session: Option<SessionLog>) -> Result<(), Error> {
+        let io = R::connect(&self.options).await?;
+        let now = Instant::now();
+        let resuming = session.is_some();
+        let config = self.options.config.clone();
+        self.client = match session {
+            Some(log) => Client::resume(config, now, log),
+            None => Client::new(config, now),
+        };
+        self.io = Some(io);
+        self.closed = None;
+        self.io_error = None;
+        self.resumed = None;
+        let deadline = now + self.options.connect_timeout;
+        loop {
+            if self.client.greeting().is_some() && (!resuming || self.resumed.is_some()) {
+                self.shared.lock().connected = true;
+                return Ok(());
+            }
+            let failed = match self.closed.take() {
+                Some(CloseReason::Eof) => Some(match self.io_error.take() {
+                    Some(e) => Error::Io(e),
+                    None => Error::Closed(CloseReason::Eof),
+                }),
+                Some(reason) => Some(Error::Closed(reason)),
+                None if Instant::now() >= deadline => Some(Error::Timeout),
+                None => None,
+            };
+            if let Some(e) = failed {
+                if let Some(mut io) = self.io.take() {
+                    io.shutdown().await;
+                }
+                return Err(e);
+            }
+            self.turn(Some(deadline), false).await;
+        }
+    }
+
+    /// Reconnect attempts with a doubling backoff; true when the session is back.
+    async fn reconnect(&mut self) -> bool {
+        let Some(policy) = self.options.reconnect else {
+            return false;
+        };
+        let log = self.client.session().clone();
+        for (attempt, wait) in session::attempts(&policy) {
+            R::sleep_until(Instant::now() + wait).await;
+            if self.establish(Some(log.clone())).await.is_ok() {
+                let failed = self.resumed.take().unwrap_or_default();
+                self.shared
+                    .lock()
+                    .reconnects
+                    .push(Reconnected { attempt, failed });
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The transport failed: keep why, and let the machine close.
+    fn broken(&mut self, e: io::Error) {
+        self.io_error.get_or_insert_with(|| Arc::new(e));
+        self.client.handle_eof(Instant::now());
+    }
+
+    /// One turn: write what the machine emits, deliver its outputs, then wait for input, a
+    /// request (when `accept`) or the next deadline.
+    async fn turn(&mut self, deadline: Option<Instant>, accept: bool) {
+        while let Some(bytes) = self.client.poll_transmit() {
+            let Some(io) = self.io.as_mut() else { break };
+            if let Err(e) = io.write_all(&bytes).await {
+                self.broken(e);
+            }
+        }
+        // After delivering anything, let the caller look at the new state before waiting.
+        if self.dispatch() {
+            if self.waiting.is_empty() {
+                // Quiet now: an idle connection should hold no queue memory.
+                self.client.shrink_to_fit();
+                self.waiting.shrink_to_fit();
+            }
+            return;
+        }
+        let now = Instant::now();
+        let wake_at = [self.client.poll_timeout(), deadline, self.close_by]
+            .into_iter()
+            .flatten()
+            .min();
+        if wake_at.is_some_and(|w| w <= now) {
+            self.on_deadline(now);
+            return;
+        }
+        let Driver {
+            io,
+            client,
+            requests,
+            requests_open,
+            ..
+        } = self;
+        let Some(io) = io.as_mut() else { return };
+        let read = async {
+            Wake::Read(
+                io.read_with(|data| client.handle_input(data, Instant::now()))
+                    .await,
+            )
+        };
+        let request = async {
+            if accept && *requests_open {
+                Wake::Request(requests.recv().await.ok())
+            } else {
+                std::future::pending().await
+            }
+        };
+        let timer = async {
+            match wake_at {
+                Some(at) => {
+                    R::sleep_until(at).await;
+                    Wake::Deadline
+                }
+                None => std::future::pending().await,
+            }
+        };
+        let wake = read.or(request).or(timer).await;
+        let now = Instant::now();
+        match wake {
+            Wake::Read(Ok(0)) => self.client.handle_eof(now),
+            Wake::Read(Err(e)) => self.broken(e),
+            Wake::Read(Ok(_)) => {} // already handed to the machine
+            Wake::Deadline => self.on_deadline(now),
+            Wake::Request(Some(req)) => self.on_request(req, now),
+            Wake::Request(None) => {
+                // Every handle is gone: close politely.
+                self.requests_open = false;
+                self.client.close(now);
+                self.close_by = Some(now + CLOSE_TIMEOUT);
+            }
+        }
+    }
+
+    fn on_deadline(&mut self, now: Instant) {
+        if self.close_by.is_some_and(|t| now >= t) && !self.client.is_closed() {
+            // The server did not acknowledge `quit` in time: drop the connection.
+            self.client.handle_eof(now);
+        }
+        self.client.handle_timeout(now);
+    }
+
+    fn on_request(&mut self, req: Req, now: Instant) {
+        match req {
+            Req::Exec(req, reply) => {
+                let Request { command, timeout } = *req;
+                let sent = match timeout {
+                    Some(t) => self.client.send_with_timeout(command, Some(t), now),
+                    None => self.client.send(command, now),
+                };
+                match sent {
+                    Ok(id) => {
+                        self.waiting.insert(id, reply);
+                    }
+                    Err(SendError::Command(e)) => {
+                        let _ = reply.try_send(Err(Error::Command(e)));
+                    }
+                    Err(_) => {
+                        let _ = reply.try_send(Err(Error::Closed(CloseReason::Quit)));
+                    }
+                }
+            }
+            Req::Keepalive(done) => {
+                let _ = done.try_send(self.client.send_keepalive(now));
+            }
+            Req::Close(bound, done) => {
+                self.closers.push(done);
+                self.client.close(now);
+                let by = now + bound;
+                self.close_by = Some(self.close_by.map_or(by, |t| t.min(by)));
+            }
+        }
+    }
+
+    /// Delivers the machine's outputs; whether there were any.
+    fn dispatch(&mut self) -> bool {
+        let mut any = false;
+        while let Some(out) = self.client.poll_output() {
+            any = true;
+            match out {
+                Output::Response { id, result } => {
+                    if let Some(reply) = self.waiting.remove(&id) {
+                        let result = match (result, &self.io_error) {
+                            (Err(RequestError::ConnectionClosed), Some(e)) => {
+                                Err(Error::Io(e.clone()))
+                            }
+                            (r, _) => r.map_err(Error::from),
+                        };
+                        let _ = reply.try_send(result);
+                    }
+                }
+                Output::Event(e) => {
+                    let _ = self.events.try_send(e);
+                }
+                Output::Greeting(g) => self.shared.lock().schandlerid = g.schandlerid,
+                Output::Resumed { failed } => self.resumed = Some(failed),
+                Output::Closed(reason) => self.closed = Some(reason),
+                Output::Warning(_) => self.shared.lock().warnings += 1,
+                _ => {}
+            }
+        }
+        any
+    }
+}

@@ -1,0 +1,96 @@
+//! The one error type of every runtime.
+
+use std::io;
+use std::sync::Arc;
+
+use ts3q::filetransfer::FtError;
+use ts3q::{CloseReason, ProtocolError, QueryError, RequestError};
+
+/// Everything that can go wrong on a connection, the same on every runtime.
+///
+/// Cheap to clone (an I/O error is shared), so that one failure can answer every command
+/// that was waiting on it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The socket failed: connection refused, reset, a failed write. Commands in flight when
+    /// the connection broke get this too: they may or may not have run.
+    #[error("I/O error: {0}")]
+    Io(Arc<io::Error>),
+    /// The URI does not parse.
+    #[error("invalid URI: {0}")]
+    Uri(#[from] ts3q::UriError),
+    /// The options contradict each other (SSH without a login, a configuration that cannot
+    /// be used for the options' interface).
+    #[error("invalid options: {0}")]
+    InvalidOptions(&'static str),
+    /// The command does not compile.
+    #[error(transparent)]
+    Command(#[from] ts3q::CommandError),
+    /// The server refused the command (`error id != 0`).
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// No response in time, or a malformed response; the connection goes on.
+    #[error(transparent)]
+    Request(RequestError),
+    /// No event (or greeting, or close) within the time asked for.
+    #[error("timed out")]
+    Timeout,
+    /// The connection is closed and could not be reopened. `Protocol(NotTs3Query)`: the peer
+    /// is not a TeamSpeak 3 query interface.
+    #[error("connection closed: {0:?}")]
+    Closed(CloseReason),
+    /// SSH failed below authentication.
+    #[error("SSH error: {0}")]
+    Ssh(String),
+    /// The SSH server refused the user name or password.
+    #[error("SSH authentication failed")]
+    SshAuth,
+    /// The SSH server's host key is not the expected one.
+    #[error("SSH host key does not match")]
+    HostKeyMismatch,
+    /// A file transfer was refused or broke off.
+    #[error(transparent)]
+    Transfer(#[from] FtError),
+}
+
+impl Error {
+    /// The TeamSpeak error id, wherever it came from: a refused command (`Error::Query`), a
+    /// refused transfer (its `status`, such as 2051 for a missing file), or a server that
+    /// refused the connection in its greeting (3329, banned).
+    ///
+    /// ```
+    /// use ts3q::{QueryError, Status};
+    /// let e = ts3q_runtime::Error::from(QueryError(Status::new(768, "invalid channelID")));
+    /// assert_eq!(e.query_id(), Some(768));
+    /// assert_eq!(ts3q_runtime::Error::Timeout.query_id(), None);
+    /// ```
+    pub fn query_id(&self) -> Option<u32> {
+        match self {
+            Error::Query(q) => Some(q.id()),
+            Error::Transfer(FtError::Refused { status, .. }) => Some(*status),
+            Error::Closed(CloseReason::Protocol(ProtocolError::Refused(q))) => Some(q.id()),
+            _ => None,
+        }
+    }
+
+    /// Whether the peer turned out not to be a TeamSpeak 3 query interface.
+    pub fn is_not_ts3(&self) -> bool {
+        matches!(
+            self,
+            Error::Closed(CloseReason::Protocol(ProtocolError::NotTs3Query))
+        )
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Error {
+        Error::Io(Arc::new(e))
+    }
+}
+
+impl From<RequestError> for Error {
+    fn from(e: RequestError) -> Error {
+        Error::Request(e)
+    }
+}

@@ -1,0 +1,1 @@
+//! The test cases every runtime runs.
