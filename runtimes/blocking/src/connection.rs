@@ -246,7 +246,27 @@ impl Connection {
         })
     }
 
+    /// Takes in what has arrived since the last call, without waiting: events, and above all
+    /// an end of stream, so that a connection the server dropped meanwhile is reopened before
+    /// a command is risked on it.
+    fn catch_up(&mut self) {
+        while let Some(io) = self.io.as_mut() {
+            match io.read_ready(&mut self.buf) {
+                Ok(0) => self.client.handle_eof(Instant::now()),
+                Ok(n) => {
+                    self.client.handle_input(&self.buf[..n], Instant::now());
+                    continue;
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
+                Err(e) => self.broken(e),
+            }
+            break;
+        }
+        self.dispatch();
+    }
+
     fn send_with(&mut self, request: Request) -> Result<Response, Error> {
+        self.catch_up();
         self.ensure_open()?;
         let now = Instant::now();
         let sent = match request.timeout {

@@ -100,6 +100,26 @@ impl Io {
         }
     }
 
+    /// Reads what has already arrived, without waiting (`WouldBlock` when nothing has).
+    pub(crate) fn read_ready(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Io::Tcp(s) => {
+                s.set_nonblocking(true)?;
+                let got = s.read(buf);
+                s.set_nonblocking(false)?;
+                got
+            }
+            Io::Ssh {
+                session, channel, ..
+            } => {
+                session.set_blocking(false);
+                let got = channel.read(buf);
+                session.set_blocking(true);
+                got
+            }
+        }
+    }
+
     pub(crate) fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
         match self {
             Io::Tcp(s) => s.write_all(data),

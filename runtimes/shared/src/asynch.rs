@@ -452,6 +452,7 @@ impl<R: Runtime> Driver<R> {
         let deadline = now + self.options.connect_timeout;
         loop {
             if self.client.greeting().is_some() && (!resuming || self.resumed.is_some()) {
+                self.dispatch(); // the greeting's schandlerid, before anyone asks
                 self.shared.lock().connected = true;
                 return Ok(());
             }

@@ -1,1 +1,801 @@
-//! The test cases every runtime runs.
+//! The test cases every runtime runs: the same scenarios, the same expected errors, so that
+//! a runtime that behaves differently fails. A runtime implements [`Adapter`] in its tests
+//! and expands [`runtime_suite!`](crate::runtime_suite) there.
+//!
+//! The cases run against the simulator over real sockets on 127.0.0.1; the `_over_ssh` ones
+//! through a real OpenSSH server (`#[ignore]`d: they need root and `openssh-server`, which
+//! `.ci/run` installs), and the fault cases against [`ts3_sim::testing::fake_server`]s.
+
+use std::future::Future;
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub use ts3_sim::testing::Via;
+use ts3_sim::testing::{
+    demo_sim, fake_server, read_until, target, CLIENT_GREETING, SERVER_GREETING,
+};
+use ts3_sim::{Sim, SimConfig};
+use ts3q::filetransfer::FtError;
+use ts3q::{
+    CloseReason, Command, Config, Event, FloodLimit, Mode, OwnedItem, RequestError, Response,
+    Transport,
+};
+
+use crate::{Error, Options, Reconnect, Reconnected, Request};
+
+/// A runtime as the suite drives it. Every method is the runtime's own public API, called the
+/// way a user would; async runtimes return their futures, the blocking one finishes inside.
+#[allow(async_fn_in_trait)] // test-only: the futures run on the adapter's own `block_on`
+pub trait Adapter {
+    /// The runtime's connection.
+    type Conn;
+    /// Runs a test body on the runtime (the blocking runtime: on this thread).
+    fn block_on<T>(f: impl Future<Output = T>) -> T;
+    /// `Connection::connect`.
+    async fn connect(o: Options) -> Result<Self::Conn, Error>;
+    /// `conn.exec_with(request)`.
+    async fn exec(c: &mut Self::Conn, r: Request) -> Result<Response, Error>;
+    /// `conn.query(name)` with params, then `.all()`.
+    async fn all(
+        c: &mut Self::Conn,
+        name: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Vec<OwnedItem>, Error>;
+    /// `conn.query(name)` with params, then `.first()`.
+    async fn first(
+        c: &mut Self::Conn,
+        name: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Option<OwnedItem>, Error>;
+    /// `conn.wait_for_event(timeout)`.
+    async fn wait_for_event(c: &mut Self::Conn, t: Option<Duration>) -> Result<Event, Error>;
+    /// `conn.send_keepalive()`.
+    async fn send_keepalive(c: &mut Self::Conn) -> Result<(), Error>;
+    /// `conn.close_within(bound)`.
+    async fn close_within(c: &mut Self::Conn, bound: Duration) -> Result<(), Error>;
+    /// `conn.upload(file at path, ...)` with the runtime's own file type.
+    async fn upload(
+        c: &mut Self::Conn,
+        path: &Path,
+        name: &str,
+        cid: u32,
+        overwrite: bool,
+        resume: bool,
+    ) -> Result<u64, Error>;
+    /// `conn.download(into a new file at path, ...)` with the runtime's own file type.
+    async fn download(
+        c: &mut Self::Conn,
+        path: &Path,
+        name: &str,
+        cid: u32,
+        seekpos: u64,
+    ) -> Result<u64, Error>;
+    /// `conn.take_reconnects()`.
+    fn take_reconnects(c: &mut Self::Conn) -> Vec<Reconnected>;
+    /// `conn.is_connected()`.
+    fn is_connected(c: &Self::Conn) -> bool;
+    /// `conn.host()`.
+    fn host(c: &Self::Conn) -> String;
+    /// `conn.warnings()`.
+    fn warnings(c: &Self::Conn) -> u64;
+    /// `conn.schandlerid()`.
+    fn schandlerid(c: &Self::Conn) -> Option<u64>;
+    /// Waits `d` the runtime's way (the blocking runtime: a sleep).
+    async fn sleep(d: Duration);
+}
+
+/// Expands to one `#[test]` per suite case for `$adapter` (a type implementing [`Adapter`]).
+#[macro_export]
+macro_rules! runtime_suite {
+    ($adapter:ty) => {
+        $crate::runtime_suite!(@cases $adapter;
+            session_over_tcp => session(Tcp),
+            keepalive_over_tcp => keepalive(Tcp),
+            flood_pacing_over_tcp => flood_pacing(Tcp),
+            reconnect_over_tcp => reconnect(Tcp),
+            client_query => client_query(),
+            send_keepalive_on_demand => send_keepalive_on_demand(),
+            fault_connection_refused => fault_connection_refused(),
+            fault_wrong_password => fault_wrong_password(),
+            fault_server_closes_mid_response => fault_server_closes_mid_response(),
+            fault_reset_mid_response_keeps_the_io_error => fault_reset_mid_response(),
+            fault_response_timeout => fault_response_timeout(),
+            per_command_timeout => per_command_timeout(),
+            fault_http_peer_is_not_ts3 => fault_http_peer(),
+            fault_ssh_banner_on_the_raw_port_is_not_ts3 => fault_ssh_banner(),
+            fault_ssh_without_login => fault_ssh_without_login(),
+            mode_mismatch_keeps_the_settings => mode_mismatch(),
+            close_is_bounded_when_the_peer_keeps_talking => close_bounded(),
+            warnings_are_counted => warnings_counted(),
+            dropping_closes => dropping_closes(),
+            file_transfer_with_real_files => file_transfer(),
+        );
+        $crate::runtime_suite!(@ssh $adapter;
+            session_over_ssh => session(Ssh),
+            keepalive_over_ssh => keepalive(Ssh),
+            flood_pacing_over_ssh => flood_pacing(Ssh),
+            reconnect_over_ssh => reconnect(Ssh),
+            fault_ssh_auth_failure => fault_ssh_auth_failure(),
+            ssh_host_key_pinning_and_known_hosts => ssh_host_keys(),
+        );
+    };
+    (@cases $adapter:ty; $($name:ident => $case:ident($($via:ident)?),)*) => {$(
+        #[test]
+        fn $name() {
+            $crate::suite::$case::<$adapter>($($crate::suite::Via::$via)?);
+        }
+    )*};
+    (@ssh $adapter:ty; $($name:ident => $case:ident($($via:ident)?),)*) => {$(
+        #[test]
+        #[ignore = "needs root and openssh-server; .ci/run runs it"]
+        fn $name() {
+            $crate::suite::$case::<$adapter>($($crate::suite::Via::$via)?);
+        }
+    )*};
+}
+
+fn quiet(o: Options) -> Options {
+    o.config(
+        Config::server_query()
+            .flood_limit(None)
+            .keepalive(None)
+            .response_timeout(Some(Duration::from_secs(5))),
+    )
+}
+
+fn cmd(name: &str) -> Request {
+    Request {
+        command: Command::new(name),
+        timeout: None,
+    }
+}
+
+fn req(command: Command) -> Request {
+    Request {
+        command,
+        timeout: None,
+    }
+}
+
+/// Waits (up to 5 s) for the simulator's session count to reach `n`.
+fn wait_sessions(sim: &Sim, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sim.sessions() != n {
+        assert!(
+            Instant::now() < deadline,
+            "sessions: {} != {n}",
+            sim.sessions()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Login, `use`, the builder (options, pipes, first/all), a typed query error, events that
+/// arrive during commands in order, the event timeout, `host`, `is_connected`, and `close`.
+pub fn session<A: Adapter>(via: Via) {
+    let sim = demo_sim(None);
+    let t = target(&sim, via);
+    A::block_on(async {
+        let mut c = A::connect(quiet(t.options.clone())).await.expect("connect");
+        assert!(A::is_connected(&c));
+        assert_eq!(A::host(&c), "127.0.0.1");
+        let me = A::first(&mut c, "whoami", &[])
+            .await
+            .unwrap()
+            .expect("whoami item");
+        assert_eq!(me.str("client_login_name").unwrap(), "serveradmin");
+        A::exec(&mut c, req(Command::new("use").param("sid", 1)))
+            .await
+            .unwrap();
+        let clients = A::all(&mut c, "clientlist", &[]).await.unwrap();
+        assert_eq!(clients.len(), 5);
+        let ids: Vec<u32> = clients
+            .iter()
+            .filter(|c| c.str("client_type").as_deref() == Some("0"))
+            .map(|c| c.parse("clid").unwrap())
+            .collect();
+        let pipes = Command::new("clientinfo")
+            .param("clid", ids[0])
+            .pipe()
+            .param("clid", ids[1]);
+        assert_eq!(A::exec(&mut c, req(pipes)).await.unwrap().len(), 2);
+        match A::exec(&mut c, req(Command::new("channelinfo").param("cid", 999))).await {
+            Err(Error::Query(q)) => {
+                assert_eq!(
+                    (q.id(), q.msg().into_owned()),
+                    (768, "invalid channelID".into())
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        // An empty result (1281) is no item / no items.
+        assert!(A::first(&mut c, "clientfind", &[("pattern", "nobody")])
+            .await
+            .unwrap()
+            .is_none());
+        assert!(A::all(&mut c, "clientfind", &[("pattern", "nobody")])
+            .await
+            .unwrap()
+            .is_empty());
+
+        A::exec(
+            &mut c,
+            req(Command::new("servernotifyregister").param("event", "server")),
+        )
+        .await
+        .unwrap();
+        let clid = sim.add_client("Early", 1).unwrap();
+        sim.move_client(clid, 2).unwrap();
+        // Commands in between: the events wait, in order.
+        A::exec(&mut c, cmd("version")).await.unwrap();
+        let five = Some(Duration::from_secs(5));
+        assert_eq!(
+            A::wait_for_event(&mut c, five).await.unwrap().name(),
+            "notifycliententerview"
+        );
+        assert_eq!(
+            A::wait_for_event(&mut c, five).await.unwrap().name(),
+            "notifyclientmoved"
+        );
+        let start = Instant::now();
+        assert!(matches!(
+            A::wait_for_event(&mut c, Some(Duration::from_millis(200))).await,
+            Err(Error::Timeout)
+        ));
+        assert!(start.elapsed() >= Duration::from_millis(190));
+
+        A::close_within(&mut c, Duration::from_secs(5))
+            .await
+            .expect("close");
+        assert!(!A::is_connected(&c));
+        assert!(matches!(
+            A::exec(&mut c, cmd("version")).await,
+            Err(Error::Closed(CloseReason::Quit))
+        ));
+        A::close_within(&mut c, Duration::from_secs(5))
+            .await
+            .expect("closing twice is fine");
+    });
+    wait_sessions(&sim, 0);
+}
+
+/// The automatic keepalive holds a connection the server would drop after 800 ms idle. On
+/// the blocking runtime it can only go out inside a call, so the suite waits in one.
+pub fn keepalive<A: Adapter>(via: Via) {
+    let sim = Sim::start(SimConfig {
+        idle_timeout: Some(Duration::from_millis(800)),
+        flood: None,
+        password: "pa:ss@word".into(),
+        ..SimConfig::default()
+    })
+    .expect("sim");
+    let t = target(&sim, via);
+    A::block_on(async {
+        let config = Config::server_query()
+            .keepalive(Some(Duration::from_millis(250)))
+            .flood_limit(None);
+        let mut c = A::connect(t.options.clone().config(config)).await.unwrap();
+        assert!(matches!(
+            A::wait_for_event(&mut c, Some(Duration::from_secs(2))).await,
+            Err(Error::Timeout)
+        ));
+        A::exec(&mut c, cmd("version"))
+            .await
+            .expect("still connected");
+    });
+}
+
+/// `send_keepalive` by hand holds the connection with the automatic keepalive off.
+pub fn send_keepalive_on_demand<A: Adapter>() {
+    let sim = Sim::start(SimConfig {
+        idle_timeout: Some(Duration::from_millis(800)),
+        flood: None,
+        password: "pw".into(),
+        ..SimConfig::default()
+    })
+    .expect("sim");
+    let uri = format!("telnet://serveradmin:pw@{}", sim.query_addr());
+    A::block_on(async {
+        let o = Options::from_uri(&uri, Mode::ServerQuery).unwrap();
+        let mut c = A::connect(quiet(o)).await.unwrap();
+        for _ in 0..5 {
+            let _ = A::wait_for_event(&mut c, Some(Duration::from_millis(300))).await;
+            A::send_keepalive(&mut c).await.expect("keepalive sent");
+        }
+        A::exec(&mut c, cmd("version"))
+            .await
+            .expect("still connected after 1.5 s");
+    });
+}
+
+/// 25 commands against a server allowing 10 per second, retries off: paced, none refused.
+pub fn flood_pacing<A: Adapter>(via: Via) {
+    let sim = demo_sim(Some((10, Duration::from_secs(1))));
+    let t = target(&sim, via);
+    A::block_on(async {
+        let limit = FloodLimit {
+            commands: 10,
+            window: Duration::from_secs(1),
+            margin: Duration::from_millis(100),
+        };
+        let config = Config::server_query()
+            .flood_limit(Some(limit))
+            .flood_retries(0);
+        let mut c = A::connect(t.options.clone().config(config)).await.unwrap();
+        let start = Instant::now();
+        for _ in 0..25 {
+            A::exec(&mut c, cmd("version")).await.expect("never 524");
+        }
+        assert!(
+            start.elapsed() >= Duration::from_millis(1500),
+            "{:?}",
+            start.elapsed()
+        );
+    });
+}
+
+/// The server drops every connection: the runtime reconnects, replays login, `use` and the
+/// event subscription, and says so.
+pub fn reconnect<A: Adapter>(via: Via) {
+    let sim = demo_sim(None);
+    let t = target(&sim, via);
+    A::block_on(async {
+        let policy = Reconnect {
+            attempts: 5,
+            backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_secs(1),
+        };
+        let mut c = A::connect(quiet(t.options.clone()).reconnect(Some(policy)))
+            .await
+            .unwrap();
+        A::exec(&mut c, req(Command::new("use").param("sid", 1)))
+            .await
+            .unwrap();
+        A::exec(
+            &mut c,
+            req(Command::new("servernotifyregister").param("event", "server")),
+        )
+        .await
+        .unwrap();
+        sim.drop_connections();
+        A::sleep(Duration::from_millis(300)).await;
+        let me = A::exec(&mut c, cmd("whoami")).await.expect("reconnected");
+        assert_eq!(
+            me.first().unwrap().str("virtualserver_status").unwrap(),
+            "online",
+            "use replayed"
+        );
+        let notices = A::take_reconnects(&mut c);
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(notices[0].failed.is_empty(), "{notices:?}");
+        sim.add_client("Back", 1).unwrap();
+        let e = A::wait_for_event(&mut c, Some(Duration::from_secs(5)))
+            .await
+            .unwrap();
+        assert_eq!(e.name(), "notifycliententerview", "subscription replayed");
+    });
+}
+
+/// ClientQuery: `auth` from the options, `use`, events with `schandlerid`, 1796 before auth.
+pub fn client_query<A: Adapter>() {
+    let sim = demo_sim(None);
+    let uri = format!("telnet://{}", sim.client_query_addr());
+    A::block_on(async {
+        let o = Options::from_uri(&uri, Mode::ClientQuery)
+            .unwrap()
+            .config(Config::client_query().keepalive(None))
+            .apikey("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF");
+        let mut c = A::connect(o).await.unwrap();
+        assert_eq!(A::schandlerid(&c), Some(1));
+        A::exec(&mut c, cmd("use")).await.unwrap();
+        let register = Command::new("clientnotifyregister")
+            .param("schandlerid", 1)
+            .param("event", "any");
+        A::exec(&mut c, req(register)).await.unwrap();
+        for muted in [true, false] {
+            let update = Command::new("clientupdate").param("client_input_muted", muted);
+            A::exec(&mut c, req(update)).await.unwrap();
+            let e = A::wait_for_event(&mut c, Some(Duration::from_secs(5)))
+                .await
+                .unwrap();
+            assert_eq!(e.name(), "notifyclientupdated");
+            let item = e.first().unwrap();
+            assert_eq!(item.str("schandlerid").unwrap(), "1");
+            assert_eq!(
+                item.str("client_input_muted").unwrap(),
+                if muted { "1" } else { "0" }
+            );
+        }
+        let fresh = Options::from_uri(&uri, Mode::ClientQuery).unwrap();
+        let mut f = A::connect(fresh).await.unwrap();
+        assert_eq!(
+            A::exec(&mut f, cmd("whoami")).await.unwrap_err().query_id(),
+            Some(1796)
+        );
+        let auth = Command::new("auth").param("apikey", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF");
+        A::exec(&mut f, req(auth)).await.unwrap();
+        A::exec(&mut f, cmd("whoami")).await.unwrap();
+    });
+}
+
+/// Nobody listening: the I/O error.
+pub fn fault_connection_refused<A: Adapter>() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let o = Options::from_uri(&format!("telnet://127.0.0.1:{port}"), Mode::ServerQuery).unwrap();
+    match A::block_on(A::connect(o)) {
+        Err(Error::Io(e)) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused),
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("connected to nobody"),
+    }
+}
+
+/// A wrong password: error 520 from `connect`.
+pub fn fault_wrong_password<A: Adapter>() {
+    let sim = demo_sim(None);
+    let uri = format!("telnet://serveradmin:wrong@{}", sim.query_addr());
+    let o = Options::from_uri(&uri, Mode::ServerQuery).unwrap();
+    match A::block_on(A::connect(o)) {
+        Err(e) => assert_eq!(e.query_id(), Some(520), "{e:?}"),
+        Ok(_) => panic!("logged in with a wrong password"),
+    }
+}
+
+/// The server closes in the middle of a response: that command gets `ConnectionClosed` (it
+/// may or may not have run), the next one `Closed(Eof)`.
+pub fn fault_server_closes_mid_response<A: Adapter>() {
+    let addr = fake_server(SERVER_GREETING, |mut s| {
+        read_until(&mut s, b"\n");
+        let _ = s.write_all(b"clid=1 client_nickname=Ben|clid=2 client_nick");
+    });
+    A::block_on(async {
+        let o = Options::from_uri(&format!("telnet://{addr}"), Mode::ServerQuery).unwrap();
+        let mut c = A::connect(o).await.unwrap();
+        match A::exec(&mut c, cmd("clientlist")).await {
+            Err(Error::Request(RequestError::ConnectionClosed)) => {}
+            other => panic!("{other:?}"),
+        }
+        match A::exec(&mut c, cmd("version")).await {
+            Err(Error::Closed(CloseReason::Eof)) => {}
+            other => panic!("{other:?}"),
+        }
+    });
+}
+
+/// A reset in the middle of a response keeps its I/O error, for that command and after.
+pub fn fault_reset_mid_response<A: Adapter>() {
+    let addr = fake_server(SERVER_GREETING, |mut s| {
+        // The command arrives and is never read: closing with unread data makes the kernel
+        // send a reset instead of a clean end of stream.
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = s.write_all(b"clid=1 client_nickname=Ben|clid=2 client_nick");
+    });
+    A::block_on(async {
+        let o = Options::from_uri(&format!("telnet://{addr}"), Mode::ServerQuery).unwrap();
+        let mut c = A::connect(quiet(o)).await.unwrap();
+        let first = A::exec(&mut c, cmd("clientlist")).await;
+        let reset = |e: &Error| matches!(e, Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionReset);
+        match &first {
+            Err(e) if reset(e) => {}
+            other => panic!("{other:?}"),
+        }
+        match A::exec(&mut c, cmd("version")).await {
+            Err(e) if reset(&e) => {}
+            other => panic!("{other:?}"),
+        }
+    });
+}
+
+/// No response within the connection's response timeout.
+pub fn fault_response_timeout<A: Adapter>() {
+    let addr = fake_server(SERVER_GREETING, |s| {
+        std::thread::sleep(Duration::from_secs(3));
+        drop(s);
+    });
+    A::block_on(async {
+        let o = Options::from_uri(&format!("telnet://{addr}"), Mode::ServerQuery)
+            .unwrap()
+            .config(Config::server_query().response_timeout(Some(Duration::from_millis(300))));
+        let mut c = A::connect(o).await.unwrap();
+        let start = Instant::now();
+        match A::exec(&mut c, cmd("version")).await {
+            Err(Error::Request(RequestError::Timeout(t))) => {
+                assert_eq!(t, Duration::from_millis(300))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(start.elapsed() < Duration::from_secs(2));
+    });
+}
+
+/// `query(..).timeout(d)`: one command's own timeout, shorter than the connection's.
+pub fn per_command_timeout<A: Adapter>() {
+    let addr = fake_server(SERVER_GREETING, |s| {
+        std::thread::sleep(Duration::from_secs(3));
+        drop(s);
+    });
+    A::block_on(async {
+        let o = Options::from_uri(&format!("telnet://{addr}"), Mode::ServerQuery).unwrap();
+        let mut c = A::connect(o).await.unwrap();
+        let start = Instant::now();
+        let r = Request {
+            command: Command::new("version"),
+            timeout: Some(Duration::from_millis(200)),
+        };
+        match A::exec(&mut c, r).await {
+            Err(Error::Request(RequestError::Timeout(t))) => {
+                assert_eq!(t, Duration::from_millis(200))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(start.elapsed() < Duration::from_secs(2));
+    });
+}
+
+/// An HTTP server's reply, then the end: refused as not TS3, not an end of stream.
+pub fn fault_http_peer<A: Adapter>() {
+    let addr = fake_server(
+        b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        drop,
+    );
+    let o = Options::from_uri(&format!("telnet://{addr}"), Mode::ServerQuery).unwrap();
+    match A::block_on(A::connect(o)) {
+        Err(e) => assert!(e.is_not_ts3(), "{e:?}"),
+        Ok(_) => panic!("an HTTP server is not a query interface"),
+    }
+}
+
+/// An SSH server's banner on the raw port, the connection held open: refused at once, not
+/// after the connect timeout.
+pub fn fault_ssh_banner<A: Adapter>() {
+    let addr = fake_server(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n", |s| {
+        std::thread::sleep(Duration::from_secs(5));
+        drop(s);
+    });
+    let o = Options::from_uri(&format!("telnet://{addr}"), Mode::ServerQuery)
+        .unwrap()
+        .connect_timeout(Duration::from_secs(4));
+    let start = Instant::now();
+    match A::block_on(A::connect(o)) {
+        Err(e) => assert!(e.is_not_ts3(), "{e:?}"),
+        Ok(_) => panic!("an SSH server is not a raw query interface"),
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// SSH without a login is invalid options, on every runtime.
+pub fn fault_ssh_without_login<A: Adapter>() {
+    let o = Options::new(Mode::ServerQuery, Transport::Ssh, "127.0.0.1", 1);
+    assert!(matches!(
+        A::block_on(A::connect(o)),
+        Err(Error::InvalidOptions(_))
+    ));
+}
+
+/// A configuration made for the other interface is adjusted, keeping its settings (here a
+/// 300 ms response timeout, against a silent ClientQuery peer), not replaced by defaults; one
+/// that cannot be adjusted is refused.
+pub fn mode_mismatch<A: Adapter>() {
+    let addr = fake_server(CLIENT_GREETING, |s| {
+        std::thread::sleep(Duration::from_secs(3));
+        drop(s);
+    });
+    A::block_on(async {
+        let o = Options::from_uri(&format!("telnet://{addr}"), Mode::ClientQuery)
+            .unwrap()
+            .config(Config::server_query().response_timeout(Some(Duration::from_millis(300))));
+        let mut c = A::connect(o).await.expect("adjusted to ClientQuery");
+        assert_eq!(A::schandlerid(&c), Some(1));
+        match A::exec(&mut c, cmd("whoami")).await {
+            Err(Error::Request(RequestError::Timeout(t))) => {
+                assert_eq!(t, Duration::from_millis(300))
+            }
+            other => panic!("the configuration's timeout was kept: {other:?}"),
+        }
+        let custom = Config::server_query()
+            .keepalive_command(Command::new("whoami"))
+            .unwrap();
+        let o = Options::from_uri(&format!("telnet://{addr}"), Mode::ClientQuery)
+            .unwrap()
+            .config(custom);
+        assert!(matches!(A::connect(o).await, Err(Error::InvalidOptions(_))));
+    });
+}
+
+/// A peer that never acknowledges `quit` and keeps sending events: `close` gives up after its
+/// bound with `Timeout`, the same on every runtime.
+pub fn close_bounded<A: Adapter>() {
+    let addr = fake_server(SERVER_GREETING, |mut s| {
+        read_until(&mut s, b"quit\n");
+        for _ in 0..300 {
+            if s.write_all(b"notifycliententerview clid=9 client_nickname=x\n\r")
+                .is_err()
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+    A::block_on(async {
+        let o = Options::from_uri(&format!("telnet://{addr}"), Mode::ServerQuery).unwrap();
+        let mut c = A::connect(quiet(o)).await.unwrap();
+        let start = Instant::now();
+        assert!(matches!(
+            A::close_within(&mut c, Duration::from_millis(300)).await,
+            Err(Error::Timeout)
+        ));
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(!A::is_connected(&c));
+    });
+}
+
+/// A truncated line at the end of the stream loses nothing else and is counted.
+pub fn warnings_counted<A: Adapter>() {
+    let addr = fake_server(SERVER_GREETING, |mut s| {
+        read_until(&mut s, b"version\n");
+        let _ = s.write_all(b"version=3.13.7 build=1\n\rerror id=0 msg=ok\n\rnotifytextmessage targetmode=3 msg=cut");
+    });
+    A::block_on(async {
+        let o = Options::from_uri(&format!("telnet://{addr}"), Mode::ServerQuery).unwrap();
+        let mut c = A::connect(quiet(o)).await.unwrap();
+        let v = A::exec(&mut c, cmd("version")).await.unwrap();
+        assert_eq!(v.first().unwrap().str("version").unwrap(), "3.13.7");
+        assert!(matches!(
+            A::wait_for_event(&mut c, Some(Duration::from_secs(5))).await,
+            Err(Error::Closed(CloseReason::Eof))
+        ));
+        assert_eq!(A::warnings(&c), 1);
+    });
+}
+
+/// Dropping the connection sends `quit`.
+pub fn dropping_closes<A: Adapter>() {
+    let sim = demo_sim(None);
+    let t = target(&sim, Via::Tcp);
+    A::block_on(async {
+        let c = A::connect(quiet(t.options.clone())).await.unwrap();
+        wait_sessions(&sim, 1);
+        drop(c);
+        // The async runtimes' driver needs its executor to run on to send it.
+        for _ in 0..250 {
+            if sim.sessions() == 0 {
+                break;
+            }
+            A::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    wait_sessions(&sim, 0);
+}
+
+/// Upload and download with real files, resume from the stored size, and a refused download
+/// with its status readable through `query_id`.
+pub fn file_transfer<A: Adapter>() {
+    let sim = demo_sim(None);
+    let t = target(&sim, Via::Tcp);
+    let dir = std::env::temp_dir().join(format!(
+        "ts3q-suite-ft-{}-{}",
+        std::process::id(),
+        sim.query_addr().port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("upload.bin");
+    let data: Vec<u8> = (0..700_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&src, &data).unwrap();
+    A::block_on(async {
+        let mut c = A::connect(quiet(t.options.clone())).await.unwrap();
+        A::exec(&mut c, req(Command::new("use").param("sid", 1)))
+            .await
+            .unwrap();
+        assert_eq!(
+            A::upload(&mut c, &src, "/up.bin", 1, true, false)
+                .await
+                .unwrap(),
+            700_000
+        );
+        assert_eq!(sim.file(1, "/up.bin").unwrap(), data);
+        let dst = dir.join("down.bin");
+        assert_eq!(
+            A::download(&mut c, &dst, "/up.bin", 1, 0).await.unwrap(),
+            700_000
+        );
+        assert_eq!(std::fs::read(&dst).unwrap(), data);
+        sim.put_file(1, "/part.bin", data[..5000].to_vec());
+        A::upload(&mut c, &src, "/part.bin", 1, false, true)
+            .await
+            .unwrap();
+        assert_eq!(sim.file(1, "/part.bin").unwrap(), data);
+        match A::download(&mut c, &dir.join("missing.bin"), "/missing", 1, 0).await {
+            Err(e @ Error::Transfer(FtError::Refused { .. })) => {
+                assert_eq!(e.query_id(), Some(2051))
+            }
+            other => panic!("{other:?}"),
+        }
+        match A::download(&mut c, &dir.join("bad.bin"), "/x", 999, 0).await {
+            Err(e) => assert_eq!(e.query_id(), Some(768), "{e:?}"),
+            Ok(n) => panic!("downloaded {n} bytes from no channel"),
+        }
+    });
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Wrong SSH password: `SshAuth`; a pinned key that does not match: `HostKeyMismatch`.
+pub fn fault_ssh_auth_failure<A: Adapter>() {
+    let sim = demo_sim(None);
+    let bin = ts3_sim::ssh::bridge_binary().expect("ts3-sim binary");
+    let ssh =
+        ts3_sim::ssh::SshBridge::start(&bin, sim.query_addr(), "serveradmin", &sim.password())
+            .expect("sshd (needs root and openssh-server)");
+    A::block_on(async {
+        let o = Options::from_uri(
+            &format!("ssh://serveradmin:wrong@{}", ssh.addr()),
+            Mode::ServerQuery,
+        )
+        .unwrap();
+        assert!(matches!(A::connect(o).await, Err(Error::SshAuth)));
+        let o = Options::new(
+            Mode::ServerQuery,
+            Transport::Ssh,
+            "127.0.0.1",
+            ssh.addr().port(),
+        )
+        .login("serveradmin", &sim.password())
+        .host_key(crate::HostKeyCheck::Sha256([7; 32]));
+        assert!(matches!(A::connect(o).await, Err(Error::HostKeyMismatch)));
+    });
+}
+
+/// The right key, pinned or from a known_hosts file, is accepted; another is refused.
+pub fn ssh_host_keys<A: Adapter>() {
+    let sim = demo_sim(None);
+    let bin = ts3_sim::ssh::bridge_binary().expect("ts3-sim binary");
+    let ssh =
+        ts3_sim::ssh::SshBridge::start(&bin, sim.query_addr(), "serveradmin", &sim.password())
+            .expect("sshd (needs root and openssh-server)");
+    let fp = crate::parse_sha256_fingerprint(&ssh.host_key_sha256().unwrap()).expect("fingerprint");
+    let known = std::env::temp_dir().join(format!(
+        "ts3q-known-hosts-{}-{}",
+        std::process::id(),
+        ssh.addr().port()
+    ));
+    std::fs::write(&known, ssh.known_hosts_line().unwrap()).unwrap();
+    let options = |check| {
+        Options::new(
+            Mode::ServerQuery,
+            Transport::Ssh,
+            "127.0.0.1",
+            ssh.addr().port(),
+        )
+        .login("serveradmin", &sim.password())
+        .host_key(check)
+    };
+    A::block_on(async {
+        for check in [
+            crate::HostKeyCheck::Sha256(fp),
+            crate::HostKeyCheck::KnownHosts(known.clone()),
+        ] {
+            let mut c = A::connect(options(check))
+                .await
+                .expect("the right key is accepted");
+            A::exec(&mut c, cmd("version")).await.unwrap();
+        }
+        std::fs::write(&known, "[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n").unwrap();
+        assert!(matches!(
+            A::connect(options(crate::HostKeyCheck::KnownHosts(known.clone()))).await,
+            Err(Error::HostKeyMismatch)
+        ));
+    });
+    let _ = std::fs::remove_file(known);
+}

@@ -3,6 +3,7 @@
 //! through a real OpenSSH server.
 
 use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -130,4 +131,44 @@ pub fn output_with_input(cmd: &mut Command, input: &[u8], limit: Duration) -> io
             ),
         )),
     }
+}
+
+/// The ServerQuery greeting, as a real server sends it.
+pub const SERVER_GREETING: &[u8] =
+    b"TS3\n\rWelcome to the TeamSpeak 3 ServerQuery interface, type \"help\" for a list of commands and \"help <command>\" for information on a specific command.\n\r";
+
+/// The ClientQuery greeting, as a TeamSpeak 3 client sends it.
+pub const CLIENT_GREETING: &[u8] = b"TS3 Client\n\rWelcome to the TeamSpeak 3 ClientQuery interface, type \"help\" for a list of commands and \"help <command>\" for information on a specific command.\n\rUse the \"auth\" command to authenticate yourself. Type \"help auth\" for more information.\n\rselected schandlerid=1\n\r";
+
+/// A one-connection server that writes `greeting` and then runs `script` on the connection,
+/// on its own thread: for faults the simulator does not make (a peer that closes mid-response,
+/// stays silent, resets, speaks HTTP...).
+pub fn fake_server(
+    greeting: &'static [u8],
+    script: impl FnOnce(TcpStream) + Send + 'static,
+) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local address");
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = listener.accept() {
+            if s.write_all(greeting).is_ok() {
+                script(s);
+            }
+        }
+    });
+    addr
+}
+
+/// Reads from `s` until `needle` has arrived (or the peer closed, or 10 s passed).
+pub fn read_until(s: &mut TcpStream, needle: &[u8]) -> Vec<u8> {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !got.windows(needle.len()).any(|w| w == needle) {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    got
 }
