@@ -1047,7 +1047,7 @@ impl Client {
         let mode = self.config.mode;
         match stage {
             GreetingStage::Banner { .. } if speaks_another_protocol(text) => {
-                return self.shut(CloseReason::Protocol(ProtocolError::NotTs3Query));
+                self.shut(CloseReason::Protocol(ProtocolError::NotTs3Query))
             }
             GreetingStage::Banner { junk } => {
                 let found = match text {

@@ -486,7 +486,7 @@ impl Drop for Connection {
     }
 }
 
-impl<'c> Exec for &'c mut Connection {
+impl Exec for &mut Connection {
     type Output<T: Send + 'static> = T;
 
     fn exec_request(self, request: Request) -> Result<Response, Error> {
