@@ -43,3 +43,8 @@ pub use query::{Exec, Query, Request};
 pub use session::Reconnected;
 pub use ts3q;
 pub use ts3q::options::{parse_sha256_fingerprint, HostKeyCheck, Options, Reconnect};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

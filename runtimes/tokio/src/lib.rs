@@ -51,3 +51,8 @@ pub use ts3q;
 pub use ts3q_runtime::{
     parse_sha256_fingerprint, Error, HostKeyCheck, Options, Query, Reconnect, Reconnected,
 };
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

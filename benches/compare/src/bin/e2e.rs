@@ -162,6 +162,69 @@ fn throughput() {
         );
     }));
 
+    // tokio: the multi-threaded runtime (its default), then a current-thread runtime, where
+    // the driver runs on the caller's thread.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let conn = ts3q_tokio::Connection::connect(options(port)).await.unwrap();
+        conn.exec(Command::new("use").param("sid", 1)).await.unwrap();
+        let t = Instant::now();
+        for _ in 0..N {
+            conn.exec(Command::new("clientinfo").param("clid", 1))
+                .await
+                .unwrap();
+        }
+        println!(
+            "| ts3q-tokio | one at a time (multi-thread runtime) | {:.0} |",
+            N as f64 / t.elapsed().as_secs_f64()
+        );
+        for tasks in [8usize, 64] {
+            let t = Instant::now();
+            let handles: Vec<_> = (0..tasks)
+                .map(|_| {
+                    let c = conn.clone();
+                    tokio::spawn(async move {
+                        for _ in 0..N / tasks {
+                            c.exec(Command::new("clientinfo").param("clid", 1))
+                                .await
+                                .unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+            println!(
+                "| ts3q-tokio | {tasks} tasks pipelined on one connection | {:.0} |",
+                (N / tasks * tasks) as f64 / t.elapsed().as_secs_f64()
+            );
+        }
+    });
+    drop(rt);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let conn = ts3q_tokio::Connection::connect(options(port)).await.unwrap();
+        conn.exec(Command::new("use").param("sid", 1)).await.unwrap();
+        let t = Instant::now();
+        for _ in 0..N {
+            conn.exec(Command::new("clientinfo").param("clid", 1))
+                .await
+                .unwrap();
+        }
+        println!(
+            "| ts3q-tokio | one at a time (current-thread runtime) | {:.0} |",
+            N as f64 / t.elapsed().as_secs_f64()
+        );
+    });
+    drop(rt);
+
     // py-ts3, the same loop.
     let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyts3-venv/bin/python");
     if py.exists() {
