@@ -55,3 +55,57 @@ fn read_known_hosts(kh: &mut KnownHosts, path: &Path) -> Result<(), Error> {
 pub fn ssh_error(e: ssh2::Error) -> Error {
     Error::Ssh(e.to_string())
 }
+
+/// The SSH half of an async runtime's connect, for any stream async-ssh2-lite drives (its
+/// async-io and tokio TCP streams): handshake, host key check, password login, then a shell
+/// channel without a pseudo-terminal (a PTY would echo and rewrite lines).
+pub async fn open_shell<S>(
+    stream: S,
+    host: &str,
+    port: u16,
+    user: &str,
+    password: &str,
+    check: &HostKeyCheck,
+) -> Result<SshShell<S>, Error>
+where
+    S: async_ssh2_lite::AsyncSessionStream + std::os::fd::AsRawFd + Send + Sync + 'static,
+{
+    let mut session = async_ssh2_lite::AsyncSession::new(stream, None).map_err(async_ssh)?;
+    session.handshake().await.map_err(async_ssh)?;
+    let key = HostKey {
+        sha256: session.host_key_hash(ssh2::HashType::Sha256),
+        key: session.host_key(),
+    };
+    verify(check, host, port, key, || {
+        session.known_hosts().map_err(|e| match e {
+            async_ssh2_lite::Error::Ssh2(e) => e,
+            _ => ssh2::Error::new(ssh2::ErrorCode::Session(-1), "cannot read known hosts"),
+        })
+    })?;
+    session
+        .userauth_password(user, password)
+        .await
+        .map_err(|_| Error::SshAuth)?;
+    if !session.authenticated() {
+        return Err(Error::SshAuth);
+    }
+    let mut channel = session.channel_session().await.map_err(async_ssh)?;
+    channel.shell().await.map_err(async_ssh)?;
+    Ok(SshShell { channel, session })
+}
+
+/// An SSH session and its shell channel.
+pub struct SshShell<S> {
+    /// The shell channel: the query interface's byte pipe.
+    pub channel: async_ssh2_lite::AsyncChannel<S>,
+    /// The session (it must outlive the channel).
+    pub session: async_ssh2_lite::AsyncSession<S>,
+}
+
+/// An async-ssh2-lite error as ours.
+pub fn async_ssh(e: async_ssh2_lite::Error) -> Error {
+    match e {
+        async_ssh2_lite::Error::Io(e) => e.into(),
+        other => Error::Ssh(other.to_string()),
+    }
+}

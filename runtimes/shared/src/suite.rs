@@ -86,6 +86,122 @@ pub trait Adapter {
     async fn sleep(d: Duration);
 }
 
+/// An async runtime as the suite drives it: its connection dereferences to
+/// [`asynch::Connection`](crate::asynch::Connection), which does the rest, so an adapter is
+/// only how to run, connect, move files and sleep on that runtime.
+#[allow(async_fn_in_trait)]
+pub trait AsyncAdapter {
+    /// The runtime's connection.
+    type Conn: std::ops::Deref<Target = crate::asynch::Connection<Self::Runtime>>;
+    /// The runtime.
+    type Runtime: crate::asynch::Runtime;
+    /// Runs a test body on the runtime.
+    fn block_on<T>(f: impl Future<Output = T>) -> T;
+    /// `Connection::connect`.
+    async fn connect(o: Options) -> Result<Self::Conn, Error>;
+    /// `conn.upload(file at path, ...)` with the runtime's own file type.
+    async fn upload(
+        c: &mut Self::Conn,
+        path: &Path,
+        name: &str,
+        cid: u32,
+        overwrite: bool,
+        resume: bool,
+    ) -> Result<u64, Error>;
+    /// `conn.download(into a new file at path, ...)` with the runtime's own file type.
+    async fn download(
+        c: &mut Self::Conn,
+        path: &Path,
+        name: &str,
+        cid: u32,
+        seekpos: u64,
+    ) -> Result<u64, Error>;
+    /// Waits `d` on the runtime's timer.
+    async fn sleep(d: Duration);
+}
+
+impl<A: AsyncAdapter> Adapter for A {
+    type Conn = A::Conn;
+
+    fn block_on<T>(f: impl Future<Output = T>) -> T {
+        A::block_on(f)
+    }
+    async fn connect(o: Options) -> Result<A::Conn, Error> {
+        A::connect(o).await
+    }
+    async fn exec(c: &mut A::Conn, r: Request) -> Result<Response, Error> {
+        c.exec_with(r).await
+    }
+    async fn all(
+        c: &mut A::Conn,
+        name: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Vec<OwnedItem>, Error> {
+        params
+            .iter()
+            .fold(c.query(name), |q, (k, v)| q.param(k, *v))
+            .all()
+            .await
+    }
+    async fn first(
+        c: &mut A::Conn,
+        name: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Option<OwnedItem>, Error> {
+        params
+            .iter()
+            .fold(c.query(name), |q, (k, v)| q.param(k, *v))
+            .first()
+            .await
+    }
+    async fn wait_for_event(c: &mut A::Conn, t: Option<Duration>) -> Result<Event, Error> {
+        c.wait_for_event(t).await
+    }
+    async fn send_keepalive(c: &mut A::Conn) -> Result<(), Error> {
+        c.send_keepalive().await
+    }
+    async fn close_within(c: &mut A::Conn, bound: Duration) -> Result<(), Error> {
+        c.close_within(bound).await
+    }
+    async fn upload(
+        c: &mut A::Conn,
+        path: &Path,
+        name: &str,
+        cid: u32,
+        overwrite: bool,
+        resume: bool,
+    ) -> Result<u64, Error> {
+        A::upload(c, path, name, cid, overwrite, resume).await
+    }
+    async fn download(
+        c: &mut A::Conn,
+        path: &Path,
+        name: &str,
+        cid: u32,
+        seekpos: u64,
+    ) -> Result<u64, Error> {
+        A::download(c, path, name, cid, seekpos).await
+    }
+    fn take_reconnects(c: &mut A::Conn) -> Vec<Reconnected> {
+        c.take_reconnects()
+    }
+    fn is_connected(c: &A::Conn) -> bool {
+        c.is_connected()
+    }
+    fn host(c: &A::Conn) -> String {
+        c.host().to_string()
+    }
+    fn warnings(c: &A::Conn) -> u64 {
+        c.warnings()
+    }
+    fn schandlerid(c: &A::Conn) -> Option<u64> {
+        c.schandlerid()
+    }
+    async fn sleep(d: Duration) {
+        A::sleep(d).await
+    }
+}
+
 /// Expands to one `#[test]` per suite case for `$adapter` (a type implementing [`Adapter`]).
 #[macro_export]
 macro_rules! runtime_suite {

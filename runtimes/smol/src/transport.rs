@@ -5,7 +5,6 @@ use std::io;
 use std::net::ToSocketAddrs;
 use std::time::Duration;
 
-use async_ssh2_lite::ssh2::HashType;
 use async_ssh2_lite::{AsyncChannel, AsyncIoTcpStream, AsyncSession};
 use smol::future::FutureExt;
 use smol::io::{AsyncReadExt, AsyncWriteExt};
@@ -15,7 +14,7 @@ use std::io::Read;
 use std::net::TcpStream;
 
 use ts3q::Transport;
-use ts3q_runtime::hostkey::{self, HostKey};
+use ts3q_runtime::hostkey::{self, SshShell};
 use ts3q_runtime::{Error, HostKeyCheck, Options};
 
 /// The query transport: a TCP stream, or an SSH channel.
@@ -108,36 +107,24 @@ impl Pipe {
         let addrs = addrs(host, port)?;
         with_timeout(timeout, async {
             // async-ssh2-lite 0.5 sits on async-io 1.x: its own TCP stream type, not smol's.
-            let stream = AsyncIoTcpStream::connect(addrs[0]).await?;
-            let mut session = AsyncSession::new(stream, None).map_err(ssh)?;
-            session.handshake().await.map_err(ssh)?;
-            let key = HostKey {
-                sha256: session.host_key_hash(HashType::Sha256),
-                key: session.host_key(),
-            };
-            hostkey::verify(check, host, port, key, || {
-                session.known_hosts().map_err(|e| match e {
-                    async_ssh2_lite::Error::Ssh2(e) => e,
-                    _ => async_ssh2_lite::ssh2::Error::new(
-                        async_ssh2_lite::ssh2::ErrorCode::Session(-1),
-                        "cannot read known hosts",
-                    ),
-                })
-            })?;
-            session
-                .userauth_password(user, password)
-                .await
-                .map_err(|_| Error::SshAuth)?;
-            if !session.authenticated() {
-                return Err(Error::SshAuth);
+            let mut last = None;
+            for a in addrs {
+                match AsyncIoTcpStream::connect(a).await {
+                    Ok(stream) => {
+                        let SshShell { channel, session } =
+                            hostkey::open_shell(stream, host, port, user, password, check).await?;
+                        return Ok(Pipe::Ssh {
+                            channel,
+                            session,
+                            buf: vec![0; 16 * 1024].into_boxed_slice(),
+                        });
+                    }
+                    Err(e) => last = Some(e),
+                }
             }
-            let mut channel = session.channel_session().await.map_err(ssh)?;
-            channel.shell().await.map_err(ssh)?;
-            Ok(Pipe::Ssh {
-                channel,
-                session,
-                buf: vec![0; 16 * 1024].into_boxed_slice(),
-            })
+            Err(Error::from(
+                last.unwrap_or_else(|| io::Error::other("no address")),
+            ))
         })
         .await
     }
@@ -201,8 +188,4 @@ impl ts3q_runtime::asynch::Transport for Io {
             }
         }
     }
-}
-
-fn ssh(e: async_ssh2_lite::Error) -> Error {
-    Error::Ssh(e.to_string())
 }

@@ -4,55 +4,21 @@ use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
 
-use ts3q::{Event, OwnedItem, Response};
-use ts3q_runtime::suite::Adapter;
-use ts3q_runtime::{Error, Options, Reconnected, Request};
+use ts3q_runtime::suite::AsyncAdapter;
+use ts3q_runtime::{Error, Options};
 use ts3q_smol::Connection;
 
 struct Smol;
 
-impl Adapter for Smol {
+impl AsyncAdapter for Smol {
     type Conn = Connection;
+    type Runtime = ts3q_smol::Smol;
 
     fn block_on<T>(f: impl Future<Output = T>) -> T {
         smol::block_on(f)
     }
     async fn connect(o: Options) -> Result<Connection, Error> {
         Connection::connect(o).await
-    }
-    async fn exec(c: &mut Connection, r: Request) -> Result<Response, Error> {
-        c.exec_with(r).await
-    }
-    async fn all(
-        c: &mut Connection,
-        name: &str,
-        params: &[(&str, &str)],
-    ) -> Result<Vec<OwnedItem>, Error> {
-        params
-            .iter()
-            .fold(c.query(name), |q, (k, v)| q.param(k, *v))
-            .all()
-            .await
-    }
-    async fn first(
-        c: &mut Connection,
-        name: &str,
-        params: &[(&str, &str)],
-    ) -> Result<Option<OwnedItem>, Error> {
-        params
-            .iter()
-            .fold(c.query(name), |q, (k, v)| q.param(k, *v))
-            .first()
-            .await
-    }
-    async fn wait_for_event(c: &mut Connection, t: Option<Duration>) -> Result<Event, Error> {
-        c.wait_for_event(t).await
-    }
-    async fn send_keepalive(c: &mut Connection) -> Result<(), Error> {
-        c.send_keepalive().await
-    }
-    async fn close_within(c: &mut Connection, bound: Duration) -> Result<(), Error> {
-        c.close_within(bound).await
     }
     async fn upload(
         c: &mut Connection,
@@ -74,21 +40,6 @@ impl Adapter for Smol {
     ) -> Result<u64, Error> {
         let mut file = smol::fs::File::create(path).await?;
         c.download(&mut file, name, cid, "", seekpos).await
-    }
-    fn take_reconnects(c: &mut Connection) -> Vec<Reconnected> {
-        c.take_reconnects()
-    }
-    fn is_connected(c: &Connection) -> bool {
-        c.is_connected()
-    }
-    fn host(c: &Connection) -> String {
-        c.host().to_string()
-    }
-    fn warnings(c: &Connection) -> u64 {
-        c.warnings()
-    }
-    fn schandlerid(c: &Connection) -> Option<u64> {
-        c.schandlerid()
     }
     async fn sleep(d: Duration) {
         smol::Timer::after(d).await;

@@ -5,12 +5,11 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-use async_ssh2_lite::ssh2::{ErrorCode, HashType};
 use async_ssh2_lite::{AsyncChannel, AsyncSession, TokioTcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use ts3q::Transport;
-use ts3q_runtime::hostkey::{self, HostKey};
+use ts3q_runtime::hostkey::{self, SshShell};
 use ts3q_runtime::{Error, HostKeyCheck, Options};
 
 /// The query transport: a TCP stream, or an SSH channel.
@@ -52,13 +51,6 @@ pub(crate) async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, Erro
         .into())
 }
 
-fn ssh(e: async_ssh2_lite::Error) -> Error {
-    match e {
-        async_ssh2_lite::Error::Io(e) => e.into(),
-        other => Error::Ssh(other.to_string()),
-    }
-}
-
 impl Io {
     /// The transport `options` name: raw TCP, or SSH with its login and host key check.
     pub(crate) async fn connect(o: &Options) -> Result<Io, Error> {
@@ -88,30 +80,8 @@ impl Pipe {
         check: &HostKeyCheck,
     ) -> Result<Pipe, Error> {
         let stream = connect_tcp(host, port).await?;
-        let mut session = AsyncSession::new(stream, None).map_err(ssh)?;
-        session.handshake().await.map_err(ssh)?;
-        let key = HostKey {
-            sha256: session.host_key_hash(HashType::Sha256),
-            key: session.host_key(),
-        };
-        hostkey::verify(check, host, port, key, || {
-            session.known_hosts().map_err(|e| match e {
-                async_ssh2_lite::Error::Ssh2(e) => e,
-                _ => async_ssh2_lite::ssh2::Error::new(
-                    ErrorCode::Session(-1),
-                    "cannot read known hosts",
-                ),
-            })
-        })?;
-        session
-            .userauth_password(user, password)
-            .await
-            .map_err(|_| Error::SshAuth)?;
-        if !session.authenticated() {
-            return Err(Error::SshAuth);
-        }
-        let mut channel = session.channel_session().await.map_err(ssh)?;
-        channel.shell().await.map_err(ssh)?;
+        let SshShell { channel, session } =
+            hostkey::open_shell(stream, host, port, user, password, check).await?;
         Ok(Pipe::Ssh {
             channel,
             session,
