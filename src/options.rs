@@ -7,10 +7,16 @@ use std::time::Duration;
 use crate::uri::{QueryUri, Transport, UriError};
 use crate::{Config, Mode};
 
-/// How an SSH server's host key is checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How an SSH server's host key is checked. The default is [`HostKeyCheck::UserKnownHosts`]:
+/// an unknown or changed key is refused, with its fingerprint in the error.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum HostKeyCheck {
-    /// Accept any key (no protection against a man in the middle).
+    /// The key must be listed for the host in the user's OpenSSH `known_hosts`
+    /// (`$HOME/.ssh/known_hosts`), as `ssh` itself checks it. A missing file lists nothing.
+    #[default]
+    UserKnownHosts,
+    /// Accept any key. No protection against a man in the middle, who then learns the query
+    /// password: only for throwaway test servers.
     AcceptAny,
     /// The key's SHA-256 fingerprint must be this (see [`parse_sha256_fingerprint`]).
     Sha256([u8; 32]),
@@ -97,8 +103,8 @@ impl Options {
         Ok(o)
     }
 
-    /// Options for `host:port` with defaults (10 s connect timeout, the core's defaults, any
-    /// host key accepted, no reconnect).
+    /// Options for `host:port` with defaults (10 s connect timeout, the core's defaults, SSH
+    /// host keys checked against `~/.ssh/known_hosts`, no reconnect).
     pub fn new(mode: Mode, transport: Transport, host: &str, port: u16) -> Options {
         Options {
             mode,
@@ -109,7 +115,7 @@ impl Options {
             apikey: None,
             connect_timeout: Duration::from_secs(10),
             config: Config::new(mode),
-            host_key: HostKeyCheck::AcceptAny,
+            host_key: HostKeyCheck::default(),
             reconnect: None,
         }
     }

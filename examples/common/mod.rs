@@ -29,9 +29,14 @@ pub struct ServerArgs {
     /// (SHA256:...).
     #[arg(long, value_name = "SHA256:...")]
     pub host_key: Option<String>,
-    /// SSH: an OpenSSH known_hosts file that must list the server's host key.
+    /// SSH: an OpenSSH known_hosts file that must list the server's host key (default:
+    /// ~/.ssh/known_hosts).
     #[arg(long, value_name = "FILE", conflicts_with = "host_key")]
     pub known_hosts: Option<PathBuf>,
+    /// SSH: accept any host key. Anyone between you and the server then gets the password:
+    /// only for a throwaway test server.
+    #[arg(long, conflicts_with_all = ["host_key", "known_hosts"])]
+    pub insecure_accept_any_host_key: bool,
 }
 
 /// A connection target: options for a real server, or for the embedded simulator it started.
@@ -69,15 +74,9 @@ impl Target {
                 parse_sha256_fingerprint(fp).ok_or("--host-key: expected SHA256:<base64>")?,
             ),
             (None, Some(path)) => HostKeyCheck::KnownHosts(path.clone()),
-            (None, None) => {
-                if options.transport == Transport::Ssh {
-                    eprintln!(
-                        "warning: the SSH host key is not checked; pin it with --host-key SHA256:... \
-                         or --known-hosts ~/.ssh/known_hosts"
-                    );
-                }
-                HostKeyCheck::AcceptAny
-            }
+            (None, None) if args.insecure_accept_any_host_key => HostKeyCheck::AcceptAny,
+            // The default: ~/.ssh/known_hosts; an unknown key is refused with its fingerprint.
+            (None, None) => HostKeyCheck::UserKnownHosts,
         };
         println!(
             "connecting to {}://{}:{}",

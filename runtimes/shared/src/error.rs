@@ -46,9 +46,32 @@ pub enum Error {
     /// The SSH server refused the user name or password.
     #[error("SSH authentication failed")]
     SshAuth,
-    /// The SSH server's host key is not the expected one.
-    #[error("SSH host key does not match")]
-    HostKeyMismatch,
+    /// The SSH server's key is not the pinned one, or `known_hosts` lists another key for
+    /// the host: possibly a man in the middle. Nothing was sent.
+    #[error(
+        "the SSH host key of {host} ({fingerprint}) is not the expected one: if the server's key \
+         really changed, check the new one and pin it with \
+         HostKeyCheck::Sha256(parse_sha256_fingerprint(\"{fingerprint}\")) or update known_hosts"
+    )]
+    HostKeyMismatch {
+        /// `host:port`.
+        host: String,
+        /// The key the server presented, as OpenSSH prints it (`SHA256:...`).
+        fingerprint: String,
+    },
+    /// The SSH server's key is not in `known_hosts`: the first connection to this server.
+    #[error(
+        "the SSH host key of {host} ({fingerprint}) is not known: check it (on the server: \
+         ssh-keygen -l -E sha256 -f <host key>.pub), then pin it with \
+         HostKeyCheck::Sha256(parse_sha256_fingerprint(\"{fingerprint}\")) or add it to \
+         ~/.ssh/known_hosts (ssh-keyscan -p PORT HOST)"
+    )]
+    HostKeyUnknown {
+        /// `host:port`.
+        host: String,
+        /// The key the server presented, as OpenSSH prints it (`SHA256:...`).
+        fingerprint: String,
+    },
     /// A file transfer was refused or broke off.
     #[error(transparent)]
     Transfer(#[from] FtError),

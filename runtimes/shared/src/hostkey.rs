@@ -1,7 +1,7 @@
 //! SSH host key checks, for both SSH crates (`ssh2` and `async-ssh2-lite`, which wraps it):
 //! the runtime hands over what the handshake gave, this decides.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ssh2::{CheckResult, HostKeyType, KnownHostFileKind, KnownHosts};
 use ts3q::options::HostKeyCheck;
@@ -18,8 +18,8 @@ pub struct HostKey<'a> {
 }
 
 /// Checks the server's key against `check`. `known_hosts` gives an empty known-hosts
-/// collection of the session (`session.known_hosts()`); it is called only for
-/// [`HostKeyCheck::KnownHosts`].
+/// collection of the session (`session.known_hosts()`); it is called only for the
+/// `known_hosts` checks. A refusal carries the key's fingerprint and says how to pin it.
 pub fn verify(
     check: &HostKeyCheck,
     host: &str,
@@ -27,22 +27,73 @@ pub fn verify(
     key: HostKey<'_>,
     known_hosts: impl FnOnce() -> Result<KnownHosts, ssh2::Error>,
 ) -> Result<(), Error> {
-    match check {
-        HostKeyCheck::AcceptAny => Ok(()),
-        HostKeyCheck::Sha256(expected) => match key.sha256 {
-            Some(got) if got == expected.as_slice() => Ok(()),
-            _ => Err(Error::HostKeyMismatch),
-        },
-        HostKeyCheck::KnownHosts(path) => {
-            let (key, _) = key.key.ok_or(Error::HostKeyMismatch)?;
-            let mut kh = known_hosts().map_err(ssh_error)?;
-            read_known_hosts(&mut kh, path)?;
-            match kh.check_port(host, port, key) {
-                CheckResult::Match => Ok(()),
-                _ => Err(Error::HostKeyMismatch),
+    let fingerprint = key.sha256.map(fingerprint).unwrap_or_default();
+    let at = format!("{host}:{port}");
+    let mismatch = || Error::HostKeyMismatch {
+        host: at.clone(),
+        fingerprint: fingerprint.clone(),
+    };
+    let path = match check {
+        HostKeyCheck::AcceptAny => return Ok(()),
+        HostKeyCheck::Sha256(expected) => {
+            return match key.sha256 {
+                Some(got) if got == expected.as_slice() => Ok(()),
+                _ => Err(mismatch()),
             }
         }
+        HostKeyCheck::KnownHosts(path) => path.clone(),
+        HostKeyCheck::UserKnownHosts => user_known_hosts().ok_or(Error::InvalidOptions(
+            "HOME is not set: name a known_hosts file with HostKeyCheck::KnownHosts",
+        ))?,
+    };
+    let (raw, _) = key.key.ok_or_else(mismatch)?;
+    let mut kh = known_hosts().map_err(ssh_error)?;
+    // A file that does not exist lists no host; one that exists must be readable.
+    if path.exists() {
+        read_known_hosts(&mut kh, &path)?;
     }
+    match kh.check_port(host, port, raw) {
+        CheckResult::Match => Ok(()),
+        CheckResult::Mismatch => Err(mismatch()),
+        CheckResult::NotFound => Err(Error::HostKeyUnknown {
+            host: at,
+            fingerprint,
+        }),
+        CheckResult::Failure => Err(Error::Ssh(format!(
+            "{}: cannot check the host key",
+            path.display()
+        ))),
+    }
+}
+
+/// `$HOME/.ssh/known_hosts`.
+fn user_known_hosts() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
+    Some(PathBuf::from(home).join(".ssh").join("known_hosts"))
+}
+
+/// A SHA-256 key hash as OpenSSH prints it: `SHA256:` and unpadded base64.
+///
+/// ```
+/// let fp = ts3q_runtime::hostkey::fingerprint(&[0xe3; 32]);
+/// assert!(fp.starts_with("SHA256:4+Pj4+Pj"));
+/// assert_eq!(ts3q_runtime::parse_sha256_fingerprint(&fp), Some([0xe3; 32]));
+/// ```
+pub fn fingerprint(sha256: &[u8]) -> String {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::from("SHA256:");
+    for chunk in sha256.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(char::from(B64[(n >> (18 - 6 * i)) as usize & 63]));
+        }
+    }
+    out
 }
 
 fn read_known_hosts(kh: &mut KnownHosts, path: &Path) -> Result<(), Error> {

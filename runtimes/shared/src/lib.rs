@@ -25,7 +25,7 @@
 //! - [`hostkey`]: SSH host key checking for both SSH crates;
 //! - [`transfer`]: the `clientftfid` allocator and a transfer's [`transfer::Plan`].
 //!
-//! With the `testing` feature, [`suite`] holds the test cases every runtime runs.
+//! With the `testing` feature, `suite` holds the test cases every runtime runs.
 
 #![deny(missing_docs)]
 

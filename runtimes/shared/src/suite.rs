@@ -859,7 +859,8 @@ pub fn fault_ssh_auth_failure<A: Adapter>() {
             &format!("ssh://serveradmin:wrong@{}", ssh.addr()),
             Mode::ServerQuery,
         )
-        .unwrap();
+        .unwrap()
+        .host_key(crate::HostKeyCheck::AcceptAny);
         assert!(matches!(A::connect(o).await, Err(Error::SshAuth)));
         let o = Options::new(
             Mode::ServerQuery,
@@ -869,7 +870,17 @@ pub fn fault_ssh_auth_failure<A: Adapter>() {
         )
         .login("serveradmin", &sim.password())
         .host_key(crate::HostKeyCheck::Sha256([7; 32]));
-        assert!(matches!(A::connect(o).await, Err(Error::HostKeyMismatch)));
+        match A::connect(o).await {
+            Err(Error::HostKeyMismatch { fingerprint, .. }) => {
+                assert_eq!(
+                    fingerprint,
+                    ssh.host_key_sha256().unwrap(),
+                    "the error names the key"
+                )
+            }
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => panic!("a wrong pinned key was accepted"),
+        }
     });
 }
 
@@ -907,11 +918,31 @@ pub fn ssh_host_keys<A: Adapter>() {
                 .expect("the right key is accepted");
             A::exec(&mut c, cmd("version")).await.unwrap();
         }
-        std::fs::write(&known, "[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n").unwrap();
+        // Another key for this host and port: changed, possibly a man in the middle.
+        let other =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+        let line = format!("[127.0.0.1]:{} {other}\n", ssh.addr().port());
+        std::fs::write(&known, line).unwrap();
         assert!(matches!(
             A::connect(options(crate::HostKeyCheck::KnownHosts(known.clone()))).await,
-            Err(Error::HostKeyMismatch)
+            Err(Error::HostKeyMismatch { .. })
         ));
+        // The default: the user's known_hosts, where this fresh key is not.
+        assert!(matches!(
+            A::connect(options(crate::HostKeyCheck::default())).await,
+            Err(Error::HostKeyUnknown { .. })
+        ));
+        // Not listed at all: unknown, with the fingerprint to pin and how.
+        std::fs::write(&known, "").unwrap();
+        match A::connect(options(crate::HostKeyCheck::KnownHosts(known.clone()))).await {
+            Err(e @ Error::HostKeyUnknown { .. }) => {
+                let text = e.to_string();
+                assert!(text.contains(&ssh.host_key_sha256().unwrap()), "{text}");
+                assert!(text.contains("HostKeyCheck::Sha256"), "{text}");
+            }
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => panic!("an unknown key was accepted"),
+        }
     });
     let _ = std::fs::remove_file(known);
 }

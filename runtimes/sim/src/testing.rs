@@ -55,8 +55,12 @@ pub fn target(sim: &Sim, via: Via) -> Target {
             let ssh = SshBridge::start(&bin, sim.query_addr(), "serveradmin", &sim.password())
                 .expect("sshd (needs root and openssh-server)");
             let uri = format!("ssh://serveradmin:pa%3Ass%40word@{}", ssh.addr());
+            // A throwaway server with a fresh key: opting out of the host key check is fine here.
+            let options = Options::from_uri(&uri, Mode::ServerQuery)
+                .expect("uri")
+                .host_key(ts3q::options::HostKeyCheck::AcceptAny);
             Target {
-                options: Options::from_uri(&uri, Mode::ServerQuery).expect("uri"),
+                options,
                 _ssh: Some(ssh),
             }
         }
