@@ -135,7 +135,13 @@ fn main() -> Result<()> {
 
         // 4. Read, but no longer than until the machine's next deadline.
         let deadline = client.poll_timeout();
-        let wait = deadline.map(|d| d.saturating_duration_since(now));
+        let mut wait = deadline.map(|d| d.saturating_duration_since(now));
+        if scene.is_some() {
+            // The scene ends on its own thread: look again every 100 ms.
+            wait = Some(wait.map_or(Duration::from_millis(100), |w| {
+                w.min(Duration::from_millis(100))
+            }));
+        }
         sock.set_read_timeout(wait.map(|w| w.max(Duration::from_millis(1))))?;
         match sock.read(&mut buf) {
             Ok(0) => client.handle_eof(Instant::now()),

@@ -248,6 +248,14 @@ pub enum Output {
         /// Replayed commands that did not succeed.
         failed: Vec<ReplayFailure>,
     },
+    /// The flood pacer holds commands back until `until` (the server's flood limit would
+    /// refuse them sooner). Once per hold: nothing is lost, only delayed.
+    Paced {
+        /// When the next command may go out.
+        until: Instant,
+        /// Commands waiting when the hold began.
+        queued: usize,
+    },
     /// The machine closed; every pending command has been answered. Close the transport.
     Closed(CloseReason),
 }
@@ -423,6 +431,9 @@ pub struct Client {
     greeting_welcome: Option<Bytes>,
     greeting: Option<Greeting>,
     deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
+    /// Whether the current pacing hold has been reported ([`Output::Paced`]).
+    pacing_reported: bool,
+    paced_waits: u64,
     last_event: Option<Bytes>,
     session: SessionLog,
     replaying: usize,
@@ -464,6 +475,8 @@ impl Client {
             greeting_welcome: None,
             greeting: None,
             deadlines: BinaryHeap::new(),
+            pacing_reported: false,
+            paced_waits: 0,
             last_event: None,
             session: SessionLog::default(),
             replaying: 0,
@@ -749,6 +762,11 @@ impl Client {
         &self.config
     }
 
+    /// How many times the flood pacer has held commands back ([`Output::Paced`]).
+    pub fn paced_waits(&self) -> u64 {
+        self.paced_waits
+    }
+
     /// The phase.
     pub fn state(&self) -> State {
         match self.phase {
@@ -824,12 +842,26 @@ impl Client {
             self.flood_wait_until = None;
         }
         while !self.queue.is_empty() {
-            if self.flood_wait_until.is_some() || self.pacer.next_slot().is_some_and(|t| now < t) {
+            if self.flood_wait_until.is_some() {
+                break;
+            }
+            if let Some(until) = self.pacer.next_slot().filter(|t| now < *t) {
+                // Say so once per hold, so that a runtime can log it: a silent 3 s wait
+                // looks like a hang.
+                if !self.pacing_reported {
+                    self.pacing_reported = true;
+                    self.paced_waits += 1;
+                    self.outputs.push_back(Output::Paced {
+                        until,
+                        queued: self.queue.len(),
+                    });
+                }
                 break;
             }
             let Some(p) = self.queue.pop_front() else {
                 break;
             };
+            self.pacing_reported = false;
             self.pacer.record(now);
             self.last_send = now;
             self.transmit.push_back(p.bytes.clone());

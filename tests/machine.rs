@@ -24,6 +24,17 @@ fn drain(c: &mut Client) -> Vec<Output> {
     std::iter::from_fn(|| c.poll_output()).collect()
 }
 
+/// [`drain`] without the pacer's notices.
+fn drain_unpaced(c: &mut Client) -> Vec<Output> {
+    unpaced(drain(c))
+}
+
+fn unpaced(out: Vec<Output>) -> Vec<Output> {
+    out.into_iter()
+        .filter(|o| !matches!(o, Output::Paced { .. }))
+        .collect()
+}
+
 fn sent(c: &mut Client) -> String {
     let mut s = String::new();
     while let Some(b) = c.poll_transmit() {
@@ -557,7 +568,19 @@ fn flood_pacing_holds_commands_to_the_limit() {
     for _ in 0..25 {
         c.handle_input(OK, t0 + secs(7.0));
     }
-    let got: Vec<_> = drain(&mut c).iter().map(|o| response(o).0).collect();
+    let out = drain(&mut c);
+    // Each hold was announced once, with when it ends and what waited when it began (the
+    // 11th command; then the last 5).
+    let holds: Vec<_> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Paced { until, queued } => Some((*until, *queued)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(holds, [(t0 + secs(3.1), 1), (t0 + secs(6.2), 5)]);
+    assert_eq!(c.paced_waits(), 2);
+    let got: Vec<_> = unpaced(out).iter().map(|o| response(o).0).collect();
     assert_eq!(got, ids);
 }
 
@@ -667,7 +690,7 @@ fn close_sends_quit_after_queued_commands() {
         b"error id=0 msg=ok\n\rerror id=0 msg=ok\n\rerror id=0 msg=ok\n\r",
         t0 + secs(2.0),
     );
-    let out = drain(&mut c);
+    let out = drain_unpaced(&mut c);
     assert_eq!(out.len(), 3);
     assert!(matches!(out[2], Output::Closed(CloseReason::Quit)));
     c.handle_input(b"anything\n\r", t0);
@@ -685,7 +708,7 @@ fn eof_fails_pending_commands() {
     let b = c.send(Command::new("version"), t0).unwrap();
     c.handle_input(b"client_id=1\n\rerror id=0 ms", t0);
     c.handle_eof(t0);
-    let out = drain(&mut c);
+    let out = drain_unpaced(&mut c);
     assert!(
         matches!(
             out[0],
