@@ -45,6 +45,40 @@ impl Default for Reconnect {
     }
 }
 
+/// How many received events a runtime keeps for the application, and what happens when it
+/// does not take them fast enough.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventQueue {
+    /// Events kept at most (at least 1).
+    pub capacity: usize,
+    /// What a full queue does.
+    pub overflow: Overflow,
+}
+
+impl Default for EventQueue {
+    /// 10 000 events, dropping the oldest: a bot that never reads events (it only runs
+    /// commands) keeps working with bounded memory, and one that reads them learns how many
+    /// it missed. Back-pressure would instead stall its commands once the queue is full.
+    fn default() -> EventQueue {
+        EventQueue {
+            capacity: 10_000,
+            overflow: Overflow::DropOldest,
+        }
+    }
+}
+
+/// What a full event queue does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overflow {
+    /// Drop the oldest event for the new one, and count it: the next event read reports how
+    /// many were lost (as tokio's broadcast channel reports `Lagged(n)`).
+    DropOldest,
+    /// Stop reading the connection until the application takes events. Nothing is lost, but
+    /// responses wait too: a command whose response does not arrive in time meanwhile ends
+    /// with an error that says the event queue was full.
+    BackPressure,
+}
+
 /// Everything needed to open a connection.
 #[derive(Clone)]
 pub struct Options {
@@ -68,6 +102,8 @@ pub struct Options {
     pub host_key: HostKeyCheck,
     /// Reconnect policy (`None`: a dropped connection is an error).
     pub reconnect: Option<Reconnect>,
+    /// The bound on events kept for the application.
+    pub events: EventQueue,
 }
 
 impl std::fmt::Debug for Options {
@@ -86,6 +122,7 @@ impl std::fmt::Debug for Options {
             .field("config", &self.config)
             .field("host_key", &self.host_key)
             .field("reconnect", &self.reconnect)
+            .field("events", &self.events)
             .finish()
     }
 }
@@ -117,6 +154,7 @@ impl Options {
             config: Config::new(mode),
             host_key: HostKeyCheck::default(),
             reconnect: None,
+            events: EventQueue::default(),
         }
     }
 
@@ -149,6 +187,12 @@ impl Options {
     /// Sets the SSH host key check.
     pub fn host_key(mut self, check: HostKeyCheck) -> Options {
         self.host_key = check;
+        self
+    }
+
+    /// Sets the event queue's bound and overflow policy.
+    pub fn events(mut self, queue: EventQueue) -> Options {
+        self.events = queue;
         self
     }
 

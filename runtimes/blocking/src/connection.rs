@@ -9,7 +9,7 @@ use ts3q::{Client, CloseReason, Command, Event, Output, RequestError, RequestId,
 use ts3q_runtime::asynch::CLOSE_TIMEOUT;
 use ts3q_runtime::session::{self, Reconnected};
 use ts3q_runtime::transfer::{self, Plan};
-use ts3q_runtime::{Error, Exec, Options, Query, Request};
+use ts3q_runtime::{Error, Exec, Options, Overflow, Query, Request};
 
 use crate::transport::Io;
 
@@ -30,6 +30,10 @@ pub struct Connection {
     resumed: Option<Vec<ts3q::ReplayFailure>>,
     reconnects: Vec<Reconnected>,
     warnings: u64,
+    paced_waits: u64,
+    /// Events dropped for a full queue, in all and since the last report.
+    events_lost: u64,
+    lost_unreported: u64,
     buf: Vec<u8>,
 }
 
@@ -69,6 +73,9 @@ impl Connection {
             resumed: None,
             reconnects: Vec::new(),
             warnings: 0,
+            paced_waits: 0,
+            events_lost: 0,
+            lost_unreported: 0,
             buf: vec![0; 64 * 1024],
         };
         conn.establish(None)?;
@@ -97,11 +104,15 @@ impl Connection {
             c.client.greeting().is_some() && (!resuming || c.resumed.is_some())
         };
         if !self.drive(Some(deadline), ready)? {
-            return Err(match self.closed.take() {
+            let e = match self.closed.take() {
                 Some(reason) => self.gone(reason),
                 None => Error::Timeout,
-            });
+            };
+            tracing::warn!(host = %self.options.host, port = self.options.port, error = %e, "connect failed");
+            return Err(e);
         }
+        let o = &self.options;
+        tracing::info!(host = %o.host, port = o.port, transport = ?o.transport, mode = ?o.mode, "connected");
         Ok(())
     }
 
@@ -152,6 +163,14 @@ impl Connection {
                 self.client.handle_timeout(now);
                 continue;
             }
+            if self.stalled() {
+                // Back-pressure: the event queue is full; leave the bytes in the socket and
+                // only keep time until a caller takes events.
+                let Some(w) = wake else { return Ok(false) };
+                std::thread::sleep(w - now);
+                self.client.handle_timeout(Instant::now());
+                continue;
+            }
             let Some(io) = self.io.as_mut() else {
                 return Ok(false);
             };
@@ -181,13 +200,31 @@ impl Connection {
                 Output::Response { id, result } => {
                     let result = match (result, &self.io_error) {
                         (Err(RequestError::ConnectionClosed), Some(e)) => Err(Error::Io(e.clone())),
+                        (Err(RequestError::Timeout(_)), _) if self.stalled() => {
+                            Err(Error::EventQueueFull)
+                        }
                         (r, _) => r.map_err(Error::from),
                     };
+                    if let Err(e) = &result {
+                        tracing::debug!(error = %e, "command failed");
+                    }
                     self.results.insert(id, result);
                 }
-                Output::Event(e) => self.events.push_back(e),
+                Output::Event(e) => self.deliver(e),
                 Output::Resumed { failed } => self.resumed = Some(failed),
-                Output::Warning(_) => self.warnings += 1,
+                Output::Warning(w) => {
+                    tracing::warn!(warning = %w, "protocol warning");
+                    self.warnings += 1;
+                }
+                Output::Paced { until, queued } => {
+                    self.paced_waits += 1;
+                    let wait = until.saturating_duration_since(Instant::now());
+                    tracing::info!(
+                        ?wait,
+                        queued,
+                        "flood pacing: commands wait for the server's flood limit"
+                    );
+                }
                 Output::Closed(reason) => {
                     if let Some(mut io) = self.io.take() {
                         io.shutdown();
@@ -197,6 +234,31 @@ impl Connection {
                 _ => {}
             }
         }
+    }
+
+    /// Whether reading is paused because the event queue is full (`Overflow::BackPressure`).
+    fn stalled(&self) -> bool {
+        self.options.events.overflow == Overflow::BackPressure
+            && self.events.len() >= self.options.events.capacity.max(1)
+    }
+
+    /// Queues an event for the application, within the queue's bound.
+    fn deliver(&mut self, e: Event) {
+        let full = self.events.len() >= self.options.events.capacity.max(1);
+        if full && self.options.events.overflow == Overflow::DropOldest {
+            self.events.pop_front();
+            self.events_lost += 1;
+            self.lost_unreported += 1;
+            if self.events_lost.is_power_of_two() {
+                tracing::warn!(
+                    lost = self.events_lost,
+                    "event queue full: dropping the oldest events"
+                );
+            }
+        }
+        // Back-pressure keeps what one read brought beyond the bound (at most a buffer's
+        // worth), then stops reading.
+        self.events.push_back(e);
     }
 
     /// When the connection dropped: reconnect and replay the session if the policy allows.
@@ -211,10 +273,16 @@ impl Connection {
         let log = self.client.session().clone();
         let mut last = self.gone(reason);
         for (attempt, wait) in session::attempts(&policy) {
+            tracing::warn!(attempt, ?wait, "connection lost: reconnecting");
             std::thread::sleep(wait);
             match self.establish(Some(log.clone())) {
                 Ok(()) => {
                     let failed = self.resumed.take().unwrap_or_default();
+                    tracing::info!(
+                        attempt,
+                        replay_failures = failed.len(),
+                        "reconnected: session replayed"
+                    );
                     self.reconnects.push(Reconnected { attempt, failed });
                     return Ok(());
                 }
@@ -250,17 +318,22 @@ impl Connection {
     /// an end of stream, so that a connection the server dropped meanwhile is reopened before
     /// a command is risked on it.
     fn catch_up(&mut self) {
-        while let Some(io) = self.io.as_mut() {
+        // A few buffers at most: under a flood there is always more, and the command must
+        // still go out.
+        for _ in 0..4 {
+            if self.stalled() {
+                break;
+            }
+            let Some(io) = self.io.as_mut() else { break };
             match io.read_ready(&mut self.buf) {
                 Ok(0) => self.client.handle_eof(Instant::now()),
-                Ok(n) => {
-                    self.client.handle_input(&self.buf[..n], Instant::now());
-                    continue;
+                Ok(n) => self.client.handle_input(&self.buf[..n], Instant::now()),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
+                    break
                 }
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
                 Err(e) => self.broken(e),
             }
-            break;
+            self.dispatch();
         }
         self.dispatch();
     }
@@ -269,6 +342,7 @@ impl Connection {
         self.catch_up();
         self.ensure_open()?;
         let now = Instant::now();
+        tracing::debug!(command = ?request.command, timeout = ?request.timeout, "command");
         let sent = match request.timeout {
             Some(t) => self.client.send_with_timeout(request.command, Some(t), now),
             None => self.client.send(request.command, now),
@@ -294,7 +368,14 @@ impl Connection {
 
     /// The next event, waiting at most `timeout` (`None`: as long as it takes); events that
     /// arrived during commands are returned first, in order.
+    ///
+    /// When events were dropped because the queue was full (`Overflow::DropOldest`), the
+    /// next call reports how many with [`Error::EventsLost`] first.
     pub fn wait_for_event(&mut self, timeout: Option<Duration>) -> Result<Event, Error> {
+        let lost = std::mem::take(&mut self.lost_unreported);
+        if lost > 0 {
+            return Err(Error::EventsLost(lost));
+        }
         if let Some(e) = self.events.pop_front() {
             return Ok(e);
         }
@@ -358,6 +439,16 @@ impl Connection {
     /// line between responses): problems that lost no command and no event.
     pub fn warnings(&self) -> u64 {
         self.warnings
+    }
+
+    /// Events dropped so far because the queue was full (`Overflow::DropOldest`).
+    pub fn events_lost(&self) -> u64 {
+        self.events_lost
+    }
+
+    /// How many times flood pacing held commands back (each hold is logged too).
+    pub fn paced_waits(&self) -> u64 {
+        self.paced_waits
     }
 
     /// The state machine (for its session log, state, counters).

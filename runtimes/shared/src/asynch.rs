@@ -3,7 +3,7 @@
 //! adapter supplies only a [`Runtime`]: how to connect, how to sleep, and (when connecting)
 //! how to spawn the driver.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use async_channel::{bounded, unbounded, Receiver, Sender};
 use futures_lite::FutureExt;
-use ts3q::options::Options;
+use ts3q::options::{Options, Overflow};
 use ts3q::{
     Client, CloseReason, Command, Event, Output, ReplayFailure, RequestError, RequestId, Response,
     SendError, SessionLog,
@@ -72,6 +72,10 @@ struct State {
     closed: Option<Error>,
     connected: bool,
     warnings: u64,
+    paced_waits: u64,
+    /// Events dropped for a full queue, in all and since the last report.
+    events_lost: u64,
+    lost_unreported: u64,
 }
 
 #[derive(Debug)]
@@ -128,7 +132,8 @@ impl<R: Runtime> Connection<R> {
     ) -> Result<Connection<R>, Error> {
         session::check_options(&mut options)?;
         let (requests, request_rx) = unbounded();
-        let (event_tx, events) = unbounded();
+        let (event_tx, events) = bounded(options.events.capacity.max(1));
+        let overflow = options.events.overflow;
         let shared = Arc::new(Shared {
             host: options.host.clone(),
             connect_timeout: options.connect_timeout,
@@ -145,6 +150,9 @@ impl<R: Runtime> Connection<R> {
             options,
             waiting: HashMap::new(),
             events: event_tx,
+            oldest: events.clone(),
+            overflow,
+            stalled: VecDeque::new(),
             shared: shared.clone(),
             requests: request_rx,
             requests_open: true,
@@ -218,7 +226,14 @@ impl<R: Runtime> Connection<R> {
 
     /// The next event; `None` waits forever. Events are queued while nobody waits and handed
     /// out in order, each to one caller.
+    ///
+    /// When events were dropped because the queue was full (`Overflow::DropOldest`), the
+    /// next call reports how many with [`Error::EventsLost`] first.
     pub async fn wait_for_event(&self, timeout: Option<Duration>) -> Result<Event, Error> {
+        let lost = std::mem::take(&mut self.shared.lock().lost_unreported);
+        if lost > 0 {
+            return Err(Error::EventsLost(lost));
+        }
         let next = async { self.events.recv().await.map_err(|_| self.gone()) };
         match timeout {
             None => next.await,
@@ -297,6 +312,16 @@ impl<R: Runtime> Connection<R> {
         self.shared.transfer_idle
     }
 
+    /// Events dropped so far because the queue was full (`Overflow::DropOldest`).
+    pub fn events_lost(&self) -> u64 {
+        self.shared.lock().events_lost
+    }
+
+    /// How many times flood pacing held commands back (each hold is logged too).
+    pub fn paced_waits(&self) -> u64 {
+        self.shared.lock().paced_waits
+    }
+
     /// Protocol warnings seen so far (a truncated line at the end of the stream, a malformed
     /// line between responses): problems that lost no command and no event.
     pub fn warnings(&self) -> u64 {
@@ -372,6 +397,11 @@ struct Driver<R: Runtime> {
     options: Options,
     waiting: HashMap<RequestId, Reply>,
     events: Sender<Event>,
+    /// The queue's receiving end, to drop the oldest event when it is full.
+    oldest: Receiver<Event>,
+    overflow: Overflow,
+    /// Back-pressure: events that did not fit; the socket is not read while there are any.
+    stalled: VecDeque<Event>,
     shared: Arc<Shared>,
     requests: Receiver<Req>,
     requests_open: bool,
@@ -388,7 +418,12 @@ enum Wake {
     Read(io::Result<usize>),
     Request(Option<Req>),
     Deadline,
+    /// Back-pressure: time to try the stalled events again.
+    Drain,
 }
+
+/// How often a stalled driver looks for room in the event queue.
+const DRAIN_POLL: Duration = Duration::from_millis(10);
 
 impl<R: Runtime> Driver<R> {
     async fn run(mut self) {
@@ -410,6 +445,7 @@ impl<R: Runtime> Driver<R> {
                 (CloseReason::Eof, Some(e)) => Error::Io(e),
                 _ => Error::Closed(reason),
             };
+            tracing::info!(reason = %gone, "connection closed");
             self.shared.lock().closed = Some(gone.clone());
             let forced = self.close_by.is_some_and(|t| Instant::now() >= t);
             for c in self.closers.drain(..) {
@@ -454,6 +490,8 @@ impl<R: Runtime> Driver<R> {
             if self.client.greeting().is_some() && (!resuming || self.resumed.is_some()) {
                 self.dispatch(); // the greeting's schandlerid, before anyone asks
                 self.shared.lock().connected = true;
+                let o = &self.options;
+                tracing::info!(host = %o.host, port = o.port, transport = ?o.transport, mode = ?o.mode, "connected");
                 return Ok(());
             }
             let failed = match self.closed.take() {
@@ -469,6 +507,7 @@ impl<R: Runtime> Driver<R> {
                 if let Some(mut io) = self.io.take() {
                     io.shutdown().await;
                 }
+                tracing::warn!(host = %self.options.host, port = self.options.port, error = %e, "connect failed");
                 return Err(e);
             }
             self.turn(Some(deadline), false).await;
@@ -482,9 +521,15 @@ impl<R: Runtime> Driver<R> {
         };
         let log = self.client.session().clone();
         for (attempt, wait) in session::attempts(&policy) {
+            tracing::warn!(attempt, ?wait, "connection lost: reconnecting");
             R::sleep_until(Instant::now() + wait).await;
             if self.establish(Some(log.clone())).await.is_ok() {
                 let failed = self.resumed.take().unwrap_or_default();
+                tracing::info!(
+                    attempt,
+                    replay_failures = failed.len(),
+                    "reconnected: session replayed"
+                );
                 self.shared
                     .lock()
                     .reconnects
@@ -528,15 +573,21 @@ impl<R: Runtime> Driver<R> {
             self.on_deadline(now);
             return;
         }
+        let stalled = !self.stalled.is_empty();
         let Driver {
             io,
             client,
             requests,
             requests_open,
             ..
-        } = self;
+        } = &mut *self;
         let Some(io) = io.as_mut() else { return };
         let read = async {
+            if stalled {
+                // Back-pressure: leave the bytes in the socket until events are taken.
+                R::sleep_until(Instant::now() + DRAIN_POLL).await;
+                return Wake::Drain;
+            }
             Wake::Read(
                 io.read_with(|data| client.handle_input(data, Instant::now()))
                     .await,
@@ -558,13 +609,16 @@ impl<R: Runtime> Driver<R> {
                 None => std::future::pending().await,
             }
         };
-        let wake = read.or(request).or(timer).await;
+        // Requests and the timer first: under a stream of incoming bytes the read is always
+        // ready, and must not starve new commands or the deadlines.
+        let wake = request.or(timer).or(read).await;
         let now = Instant::now();
         match wake {
             Wake::Read(Ok(0)) => self.client.handle_eof(now),
             Wake::Read(Err(e)) => self.broken(e),
             Wake::Read(Ok(_)) => {} // already handed to the machine
             Wake::Deadline => self.on_deadline(now),
+            Wake::Drain => self.drain_stalled(),
             Wake::Request(Some(req)) => self.on_request(req, now),
             Wake::Request(None) => {
                 // Every handle is gone: close politely.
@@ -587,6 +641,7 @@ impl<R: Runtime> Driver<R> {
         match req {
             Req::Exec(req, reply) => {
                 let Request { command, timeout } = *req;
+                tracing::debug!(?command, ?timeout, "command"); // Debug redacts credentials
                 let sent = match timeout {
                     Some(t) => self.client.send_with_timeout(command, Some(t), now),
                     None => self.client.send(command, now),
@@ -615,6 +670,48 @@ impl<R: Runtime> Driver<R> {
         }
     }
 
+    /// Queues an event for the application, within the queue's bound.
+    fn deliver(&mut self, e: Event) {
+        if !self.stalled.is_empty() {
+            self.stalled.push_back(e); // keep the order behind those already waiting
+            return;
+        }
+        match self.events.try_send(e) {
+            Ok(()) => {}
+            Err(async_channel::TrySendError::Full(e)) => match self.overflow {
+                Overflow::DropOldest => {
+                    let _ = self.oldest.try_recv();
+                    let mut st = self.shared.lock();
+                    st.events_lost += 1;
+                    st.lost_unreported += 1;
+                    if st.events_lost.is_power_of_two() {
+                        tracing::warn!(
+                            lost = st.events_lost,
+                            "event queue full: dropping the oldest events"
+                        );
+                    }
+                    drop(st);
+                    let _ = self.events.try_send(e);
+                }
+                Overflow::BackPressure => {
+                    tracing::debug!("event queue full: reading paused until events are taken");
+                    self.stalled.push_back(e);
+                }
+            },
+            Err(async_channel::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    /// Back-pressure: moves stalled events into the queue as room appears.
+    fn drain_stalled(&mut self) {
+        while let Some(e) = self.stalled.pop_front() {
+            if let Err(e) = self.events.try_send(e) {
+                self.stalled.push_front(e.into_inner());
+                break;
+            }
+        }
+    }
+
     /// Delivers the machine's outputs; whether there were any.
     fn dispatch(&mut self) -> bool {
         let mut any = false;
@@ -627,18 +724,34 @@ impl<R: Runtime> Driver<R> {
                             (Err(RequestError::ConnectionClosed), Some(e)) => {
                                 Err(Error::Io(e.clone()))
                             }
+                            (Err(RequestError::Timeout(_)), _) if !self.stalled.is_empty() => {
+                                Err(Error::EventQueueFull)
+                            }
                             (r, _) => r.map_err(Error::from),
                         };
+                        if let Err(e) = &result {
+                            tracing::debug!(error = %e, "command failed");
+                        }
                         let _ = reply.try_send(result);
                     }
                 }
-                Output::Event(e) => {
-                    let _ = self.events.try_send(e);
+                Output::Event(e) => self.deliver(e),
+                Output::Paced { until, queued } => {
+                    self.shared.lock().paced_waits += 1;
+                    let wait = until.saturating_duration_since(Instant::now());
+                    tracing::info!(
+                        ?wait,
+                        queued,
+                        "flood pacing: commands wait for the server's flood limit"
+                    );
                 }
                 Output::Greeting(g) => self.shared.lock().schandlerid = g.schandlerid,
                 Output::Resumed { failed } => self.resumed = Some(failed),
                 Output::Closed(reason) => self.closed = Some(reason),
-                Output::Warning(_) => self.shared.lock().warnings += 1,
+                Output::Warning(w) => {
+                    tracing::warn!(warning = %w, "protocol warning");
+                    self.shared.lock().warnings += 1;
+                }
                 _ => {}
             }
         }

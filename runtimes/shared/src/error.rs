@@ -72,6 +72,18 @@ pub enum Error {
         /// The key the server presented, as OpenSSH prints it (`SHA256:...`).
         fingerprint: String,
     },
+    /// Events were dropped because the application did not take them fast enough
+    /// (`Overflow::DropOldest`): this many since the last report. The next call returns the
+    /// next event.
+    #[error("{0} events were dropped: the event queue was full")]
+    EventsLost(u64),
+    /// The command's response did not arrive in time while the connection had stopped
+    /// reading because the event queue was full (`Overflow::BackPressure`): take events, and
+    /// responses flow again. The command may or may not have run.
+    #[error(
+        "no response in time: the event queue is full and the connection waits for it to drain"
+    )]
+    EventQueueFull,
     /// A file transfer was refused or broke off.
     #[error(transparent)]
     Transfer(#[from] FtError),

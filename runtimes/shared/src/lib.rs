@@ -42,7 +42,9 @@ pub use error::Error;
 pub use query::{Exec, Query, Request};
 pub use session::Reconnected;
 pub use ts3q;
-pub use ts3q::options::{parse_sha256_fingerprint, HostKeyCheck, Options, Reconnect};
+pub use ts3q::options::{
+    parse_sha256_fingerprint, EventQueue, HostKeyCheck, Options, Overflow, Reconnect,
+};
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 pub use ts3_sim::testing::Via;
 use ts3_sim::testing::{
-    demo_sim, fake_server, read_until, target, CLIENT_GREETING, SERVER_GREETING,
+    demo_sim, fake_server, flood_server, read_until, resident_bytes, target, CLIENT_GREETING,
+    SERVER_GREETING,
 };
 use ts3_sim::{Sim, SimConfig};
 use ts3q::filetransfer::FtError;
@@ -23,7 +24,7 @@ use ts3q::{
     Transport,
 };
 
-use crate::{Error, Options, Reconnect, Reconnected, Request};
+use crate::{Error, EventQueue, Options, Overflow, Reconnect, Reconnected, Request};
 
 /// A runtime as the suite drives it. Every method is the runtime's own public API, called the
 /// way a user would; async runtimes return their futures, the blocking one finishes inside.
@@ -227,6 +228,8 @@ macro_rules! runtime_suite {
             warnings_are_counted => warnings_counted(),
             dropping_closes => dropping_closes(),
             file_transfer_with_real_files => file_transfer(),
+            event_flood_drop_oldest_keeps_memory_flat => flood_drop_oldest(),
+            event_flood_back_pressure_keeps_memory_flat => flood_back_pressure(),
         );
         $crate::runtime_suite!(@ssh $adapter;
             session_over_ssh => session(Ssh),
@@ -945,4 +948,105 @@ pub fn ssh_host_keys<A: Adapter>() {
         }
     });
     let _ = std::fs::remove_file(known);
+}
+
+/// How long the flood tests flood, and how fast (the hostile server: a million
+/// events a second; `benches/compare` measures 10 s of it).
+const FLOOD: Duration = Duration::from_secs(2);
+const FLOOD_RATE: u32 = 1_000_000;
+/// Growth allowed while flooding: the queue's 10 000 events and buffers, with room for the
+/// other tests of this process. An unbounded queue grows by hundreds of MB in 2 s.
+const FLOOD_GROWTH: u64 = 96 << 20;
+
+fn flood_options(overflow: Overflow) -> Options {
+    let addr = flood_server(FLOOD_RATE, FLOOD);
+    Options::from_uri(&format!("telnet://{addr}"), Mode::ServerQuery)
+        .unwrap()
+        .config(
+            Config::server_query()
+                .flood_limit(None)
+                .keepalive(None)
+                .response_timeout(Some(Duration::from_millis(500))),
+        )
+        .events(EventQueue {
+            capacity: 10_000,
+            overflow,
+        })
+}
+
+/// A server floods events at a client that runs a command every 100 ms and reads no event:
+/// with `DropOldest` commands go on, memory stays flat, and the next event read reports how
+/// many were dropped.
+pub fn flood_drop_oldest<A: Adapter>() {
+    A::block_on(async {
+        let mut c = A::connect(flood_options(Overflow::DropOldest))
+            .await
+            .unwrap();
+        let before = resident_bytes();
+        let start = Instant::now();
+        let mut answered = 0;
+        while start.elapsed() < FLOOD {
+            if A::exec(&mut c, cmd("version")).await.is_ok() {
+                answered += 1;
+            }
+            A::sleep(Duration::from_millis(100)).await;
+        }
+        let grown = resident_bytes().saturating_sub(before);
+        eprintln!(
+            "{} drop-oldest: {answered} commands answered, RSS +{} KiB",
+            std::any::type_name::<A>(),
+            grown >> 10
+        );
+        assert!(grown < FLOOD_GROWTH, "RSS grew by {} MiB", grown >> 20);
+        assert!(answered >= 5, "commands go on during the flood: {answered}");
+        match A::wait_for_event(&mut c, Some(Duration::from_secs(5))).await {
+            Err(Error::EventsLost(n)) => assert!(n > 0),
+            other => panic!("the loss is reported first: {other:?}"),
+        }
+        // Events still arriving may overflow again: each later loss is reported the same way.
+        loop {
+            match A::wait_for_event(&mut c, Some(Duration::from_secs(5))).await {
+                Err(Error::EventsLost(n)) => assert!(n > 0),
+                Ok(e) => break assert_eq!(e.name(), "notifytextmessage"),
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+    });
+}
+
+/// The same flood with `BackPressure`: the client stops reading once 10 000 events wait,
+/// memory stays flat, a command stuck behind the events says why, and taking events lets
+/// the connection go on.
+pub fn flood_back_pressure<A: Adapter>() {
+    A::block_on(async {
+        let mut c = A::connect(flood_options(Overflow::BackPressure))
+            .await
+            .unwrap();
+        let before = resident_bytes();
+        let start = Instant::now();
+        let mut stuck = 0;
+        while start.elapsed() < FLOOD {
+            match A::exec(&mut c, cmd("version")).await {
+                Ok(_) => {}
+                Err(Error::EventQueueFull) => stuck += 1,
+                Err(other) => panic!("{other:?}"),
+            }
+            A::sleep(Duration::from_millis(100)).await;
+        }
+        let grown = resident_bytes().saturating_sub(before);
+        eprintln!(
+            "{} back-pressure: {stuck} commands stuck, RSS +{} KiB",
+            std::any::type_name::<A>(),
+            grown >> 10
+        );
+        assert!(grown < FLOOD_GROWTH, "RSS grew by {} MiB", grown >> 20);
+        assert!(stuck > 0, "a command waited behind the full queue");
+        // Nothing was lost: the events come out in order, as many as the reader wants.
+        for _ in 0..20_000 {
+            let e = A::wait_for_event(&mut c, Some(Duration::from_secs(5)))
+                .await
+                .unwrap();
+            assert_eq!(e.name(), "notifytextmessage");
+        }
+    });
 }

@@ -176,3 +176,71 @@ pub fn read_until(s: &mut TcpStream, needle: &[u8]) -> Vec<u8> {
     }
     got
 }
+
+/// A ServerQuery peer that floods events (about `per_second`, in 10 ms bursts of
+/// `notifytextmessage` lines) for `duration` while answering `version` and `quit` in between:
+/// for testing that a client which does not read events keeps bounded memory. Responses and
+/// event bursts never interleave inside a line.
+pub fn flood_server(per_second: u32, duration: Duration) -> SocketAddr {
+    fake_server(SERVER_GREETING, move |stream| {
+        let writer = std::sync::Arc::new(std::sync::Mutex::new(stream));
+        let Ok(mut reader) = writer.lock().unwrap_or_else(|e| e.into_inner()).try_clone() else {
+            return;
+        };
+        let responder = writer.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            let mut pending = Vec::new();
+            loop {
+                let n = match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                pending.extend_from_slice(&buf[..n]);
+                while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = pending.drain(..=end).collect();
+                    let mut out = responder.lock().unwrap_or_else(|e| e.into_inner());
+                    if line.starts_with(b"quit") {
+                        let _ = out.write_all(b"error id=0 msg=ok\n\r");
+                        let _ = out.shutdown(std::net::Shutdown::Both);
+                        return;
+                    }
+                    let reply: &[u8] = if line.starts_with(b"version") {
+                        b"version=3.13.7 build=1 platform=Linux\n\rerror id=0 msg=ok\n\r"
+                    } else {
+                        b"error id=0 msg=ok\n\r"
+                    };
+                    if out.write_all(reply).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        let line = b"notifytextmessage targetmode=3 msg=flood\\sof\\sevents invokerid=1 invokername=Bot\n\r";
+        let per_burst = (per_second / 100).max(1) as usize;
+        let burst: Vec<u8> = line.repeat(per_burst);
+        let end = Instant::now() + duration;
+        let mut next = Instant::now();
+        while Instant::now() < end {
+            {
+                let mut out = writer.lock().unwrap_or_else(|e| e.into_inner());
+                if out.write_all(&burst).is_err() {
+                    return;
+                }
+            }
+            next += Duration::from_millis(10);
+            if let Some(wait) = next.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+    })
+}
+
+/// This process's resident memory in bytes (Linux: `/proc/self/statm`; 0 elsewhere).
+pub fn resident_bytes() -> u64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
