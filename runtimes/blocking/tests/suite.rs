@@ -74,6 +74,13 @@ impl Adapter for Blocking {
         let mut file = std::fs::File::create(path)?;
         c.download(&mut file, name, cid, "", seekpos)
     }
+    async fn exec_all(
+        c: &mut Connection,
+        requests: Vec<Request>,
+        _tasks: usize,
+    ) -> Vec<Result<Response, Error>> {
+        requests.into_iter().map(|r| c.exec_with(r)).collect()
+    }
     fn take_reconnects(c: &mut Connection) -> Vec<Reconnected> {
         c.take_reconnects()
     }

@@ -6,10 +6,14 @@
 //! through a real OpenSSH server (`#[ignore]`d: they need root and `openssh-server`, which
 //! `.ci/run` installs), and the fault cases against [`ts3_sim::testing::fake_server`]s.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::Path;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 pub use ts3_sim::testing::Via;
@@ -73,6 +77,13 @@ pub trait Adapter {
         cid: u32,
         seekpos: u64,
     ) -> Result<u64, Error>;
+    /// Runs every request, up to `tasks` at once on the async runtimes (pipelined through
+    /// clones of the connection), one after another on the blocking one; the results in order.
+    async fn exec_all(
+        c: &mut Self::Conn,
+        requests: Vec<Request>,
+        tasks: usize,
+    ) -> Vec<Result<Response, Error>>;
     /// `conn.take_reconnects()`.
     fn take_reconnects(c: &mut Self::Conn) -> Vec<Reconnected>;
     /// `conn.is_connected()`.
@@ -183,6 +194,31 @@ impl<A: AsyncAdapter> Adapter for A {
     ) -> Result<u64, Error> {
         A::download(c, path, name, cid, seekpos).await
     }
+    async fn exec_all(
+        c: &mut A::Conn,
+        requests: Vec<Request>,
+        tasks: usize,
+    ) -> Vec<Result<Response, Error>> {
+        let conn: &crate::asynch::Connection<A::Runtime> = c;
+        let n = requests.len();
+        let queue = RefCell::new(requests.into_iter().enumerate().collect::<VecDeque<_>>());
+        let results = RefCell::new((0..n).map(|_| None).collect::<Vec<_>>());
+        let worker = || async {
+            loop {
+                let Some((i, r)) = queue.borrow_mut().pop_front() else {
+                    return;
+                };
+                let result = conn.exec_with(r).await;
+                results.borrow_mut()[i] = Some(result);
+            }
+        };
+        join_all((0..tasks.max(1)).map(|_| Box::pin(worker())).collect()).await;
+        let results = results.into_inner();
+        results
+            .into_iter()
+            .map(|r| r.expect("every request ran"))
+            .collect()
+    }
     fn take_reconnects(c: &mut A::Conn) -> Vec<Reconnected> {
         c.take_reconnects()
     }
@@ -201,6 +237,20 @@ impl<A: AsyncAdapter> Adapter for A {
     async fn sleep(d: Duration) {
         A::sleep(d).await
     }
+}
+
+/// Polls every future to completion on the current task (no spawning: the suite stays
+/// runtime-agnostic).
+async fn join_all<F: Future<Output = ()>>(mut futs: Vec<Pin<Box<F>>>) {
+    std::future::poll_fn(|cx| {
+        futs.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+        if futs.is_empty() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
 }
 
 /// Expands to one `#[test]` per suite case for `$adapter` (a type implementing [`Adapter`]).
@@ -230,6 +280,7 @@ macro_rules! runtime_suite {
             file_transfer_with_real_files => file_transfer(),
             event_flood_drop_oldest_keeps_memory_flat => flood_drop_oldest(),
             event_flood_back_pressure_keeps_memory_flat => flood_back_pressure(),
+            chaos_drops_under_load_every_command_answered_once => chaos(),
         );
         $crate::runtime_suite!(@ssh $adapter;
             session_over_ssh => session(Ssh),
@@ -1049,4 +1100,101 @@ pub fn flood_back_pressure<A: Adapter>() {
             assert_eq!(e.name(), "notifytextmessage");
         }
     });
+}
+
+/// The server drops every connection at random moments while 10 000 commands run (32 at a
+/// time on the async runtimes), with reconnect on: every command gets exactly one answer, its
+/// response or an error that says it may or may not have run; nothing hangs; the event
+/// subscription made before the drops still delivers after them.
+pub fn chaos<A: Adapter>() {
+    let sim = std::sync::Arc::new(demo_sim(None));
+    let t = target(&sim, Via::Tcp);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let policy = Reconnect {
+        attempts: 20,
+        backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(200),
+    };
+    let (ok, maybe, drops) = A::block_on(async {
+        let mut c = A::connect(quiet(t.options.clone()).reconnect(Some(policy)))
+            .await
+            .unwrap();
+        A::exec(&mut c, req(Command::new("use").param("sid", 1)))
+            .await
+            .unwrap();
+        A::exec(
+            &mut c,
+            req(Command::new("servernotifyregister").param("event", "server")),
+        )
+        .await
+        .unwrap();
+        let chaos = {
+            let (sim, stop) = (sim.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut drops = 0u32;
+                let mut seed = 0x9e37_79b9_u32;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    std::thread::sleep(Duration::from_millis(20 + u64::from(seed % 100)));
+                    sim.drop_connections();
+                    drops += 1;
+                }
+                drops
+            })
+        };
+        let requests = (0..10_000u32)
+            .map(|i| req(Command::new("clientinfo").param("clid", 1 + i % 4)))
+            .collect();
+        let started = Instant::now();
+        let results = A::exec_all(&mut c, requests, 32).await;
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let drops = chaos.join().expect("chaos thread");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(results.len(), 10_000, "one answer per command");
+        let (mut ok, mut maybe) = (0, 0);
+        for r in results {
+            match r {
+                Ok(resp) => {
+                    assert_eq!(resp.len(), 1);
+                    ok += 1;
+                }
+                // In flight when the connection broke: it may or may not have run.
+                Err(Error::Request(RequestError::ConnectionClosed)) | Err(Error::Io(_)) => {
+                    maybe += 1
+                }
+                Err(other) => panic!("not an answer a dropped connection gives: {other:?}"),
+            }
+        }
+        // After the storm: the session is back, and the subscription from before delivers.
+        A::exec(&mut c, cmd("version")).await.expect("reconnected");
+        sim.add_client("After the storm", 1).unwrap();
+        loop {
+            let e = A::wait_for_event(&mut c, Some(Duration::from_secs(5)))
+                .await
+                .expect("event");
+            let nick = e
+                .first()
+                .and_then(|i| i.str("client_nickname").map(|n| n.into_owned()));
+            if e.name() == "notifycliententerview" && nick.as_deref() == Some("After the storm") {
+                break;
+            }
+        }
+        assert!(!A::take_reconnects(&mut c).is_empty());
+        (ok, maybe, drops)
+    });
+    eprintln!(
+        "{}: {ok} answered, {maybe} may or may not have run, {drops} drops",
+        std::any::type_name::<A>()
+    );
+    assert!(
+        drops >= 3,
+        "the connection was dropped under load ({drops} times)"
+    );
+    assert!(ok > 5_000, "most commands ran: {ok}");
 }
