@@ -84,6 +84,9 @@ impl Adapter for Blocking {
     fn take_reconnects(c: &mut Connection) -> Vec<Reconnected> {
         c.take_reconnects()
     }
+    fn paced_waits(c: &Connection) -> u64 {
+        c.paced_waits()
+    }
     fn is_connected(c: &Connection) -> bool {
         c.is_connected()
     }

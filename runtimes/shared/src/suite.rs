@@ -86,6 +86,8 @@ pub trait Adapter {
     ) -> Vec<Result<Response, Error>>;
     /// `conn.take_reconnects()`.
     fn take_reconnects(c: &mut Self::Conn) -> Vec<Reconnected>;
+    /// `conn.paced_waits()`.
+    fn paced_waits(c: &Self::Conn) -> u64;
     /// `conn.is_connected()`.
     fn is_connected(c: &Self::Conn) -> bool;
     /// `conn.host()`.
@@ -222,6 +224,9 @@ impl<A: AsyncAdapter> Adapter for A {
     fn take_reconnects(c: &mut A::Conn) -> Vec<Reconnected> {
         c.take_reconnects()
     }
+    fn paced_waits(c: &A::Conn) -> u64 {
+        c.paced_waits()
+    }
     fn is_connected(c: &A::Conn) -> bool {
         c.is_connected()
     }
@@ -281,6 +286,7 @@ macro_rules! runtime_suite {
             event_flood_drop_oldest_keeps_memory_flat => flood_drop_oldest(),
             event_flood_back_pressure_keeps_memory_flat => flood_back_pressure(),
             chaos_drops_under_load_every_command_answered_once => chaos(),
+            flood_pacing_is_logged_and_counted => pacing_visible(),
         );
         $crate::runtime_suite!(@ssh $adapter;
             session_over_ssh => session(Ssh),
@@ -1197,4 +1203,92 @@ pub fn chaos<A: Adapter>() {
         "the connection was dropped under load ({drops} times)"
     );
     assert!(ok > 5_000, "most commands ran: {ok}");
+}
+
+/// Log records this process has emitted through `tracing` (the suite installs a global
+/// subscriber that keeps them, so that records from driver tasks on other threads count).
+fn logged() -> &'static std::sync::Mutex<Vec<String>> {
+    static LOG: std::sync::OnceLock<std::sync::Mutex<Vec<String>>> = std::sync::OnceLock::new();
+    let log = LOG.get_or_init(Default::default);
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(Keep(log));
+    });
+    log
+}
+
+/// A `tracing` subscriber that keeps each event as `LEVEL message field=value ...`.
+struct Keep(&'static std::sync::Mutex<Vec<String>>);
+
+impl tracing::Subscriber for Keep {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Line(String);
+        impl tracing::field::Visit for Line {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                use std::fmt::Write;
+                let _ = match field.name() {
+                    "message" => write!(self.0, " {value:?}"),
+                    name => write!(self.0, " {name}={value:?}"),
+                };
+            }
+        }
+        let mut line = Line(event.metadata().level().to_string());
+        event.record(&mut line);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(line.0);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Flood pacing holding commands back is counted and logged, not silent; commands log at
+/// DEBUG with the password redacted.
+pub fn pacing_visible<A: Adapter>() {
+    let log = logged();
+    let sim = demo_sim(Some((10, Duration::from_secs(1))));
+    let t = target(&sim, Via::Tcp);
+    A::block_on(async {
+        let limit = FloodLimit {
+            commands: 2,
+            window: Duration::from_millis(300),
+            margin: Duration::ZERO,
+        };
+        let config = Config::server_query()
+            .flood_limit(Some(limit))
+            .keepalive(None);
+        let mut c = A::connect(t.options.clone().config(config)).await.unwrap();
+        let requests = (0..6).map(|_| cmd("version")).collect();
+        for r in A::exec_all(&mut c, requests, 6).await {
+            r.expect("paced, not refused");
+        }
+        assert!(A::paced_waits(&c) >= 1, "holds counted");
+    });
+    let lines = log.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("INFO") && l.contains("flood pacing")),
+        "a pacing hold is logged"
+    );
+    let logins: Vec<_> = lines
+        .iter()
+        .filter(|l| l.contains("client_login_name"))
+        .collect();
+    assert!(!logins.is_empty(), "commands are logged at DEBUG");
+    assert!(
+        logins.iter().all(|l| l.contains("<redacted>")
+            && !l.contains("pa:ss@word")
+            && !l.contains("pa\\:ss")),
+        "credentials never reach the log: {logins:?}"
+    );
 }
