@@ -148,8 +148,10 @@ pub enum RequestError {
     /// The response could not be read; the connection goes on.
     #[error("malformed response: {0}")]
     Parse(#[from] ParseError),
-    /// The connection closed before the response arrived.
-    #[error("connection closed before the response arrived")]
+    /// The connection closed before the response arrived. The command may or may not have
+    /// run: it was sent (or about to be), and the server's answer was lost with the
+    /// connection.
+    #[error("connection closed before the response arrived (the command may or may not have run)")]
     ConnectionClosed,
 }
 

@@ -30,6 +30,8 @@ pub struct Connection {
     resumed: Option<Vec<ts3q::ReplayFailure>>,
     reconnects: Vec<Reconnected>,
     warnings: u64,
+    /// The span every record of this connection is logged in.
+    span: tracing::Span,
     paced_waits: u64,
     /// Events dropped for a full queue, in all and since the last report.
     events_lost: u64,
@@ -62,6 +64,7 @@ impl Connection {
     /// options' credentials) and authenticates (`auth` with an API key).
     pub fn connect(mut options: Options) -> Result<Connection, Error> {
         session::check_options(&mut options)?;
+        let span = tracing::info_span!("ts3q", host = %options.host, port = options.port);
         let mut conn = Connection {
             io: None,
             client: Client::new(options.config.clone(), Instant::now()),
@@ -73,6 +76,7 @@ impl Connection {
             resumed: None,
             reconnects: Vec::new(),
             warnings: 0,
+            span,
             paced_waits: 0,
             events_lost: 0,
             lost_unreported: 0,
@@ -137,6 +141,8 @@ impl Connection {
         deadline: Option<Instant>,
         mut done: impl FnMut(&mut Connection) -> bool,
     ) -> Result<bool, Error> {
+        let span = self.span.clone();
+        let _in_span = span.enter();
         loop {
             while let Some(bytes) = self.client.poll_transmit() {
                 let Some(io) = self.io.as_mut() else { break };
@@ -339,6 +345,8 @@ impl Connection {
     }
 
     fn send_with(&mut self, request: Request) -> Result<Response, Error> {
+        let span = self.span.clone();
+        let _in_span = span.enter();
         self.catch_up();
         self.ensure_open()?;
         let now = Instant::now();

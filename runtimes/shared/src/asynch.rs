@@ -163,7 +163,12 @@ impl<R: Runtime> Connection<R> {
             resumed: None,
         };
         driver.establish(None).await?;
-        spawn(Box::pin(driver.run()));
+        // Every record the driver logs carries the connection it is about.
+        let span = tracing::info_span!("ts3q", host = %shared.host, port = driver.options.port);
+        spawn(Box::pin(tracing::Instrument::instrument(
+            driver.run(),
+            span,
+        )));
         let conn = Connection {
             shared,
             requests,

@@ -1017,13 +1017,20 @@ const FLOOD_GROWTH: u64 = 96 << 20;
 
 fn flood_options(overflow: Overflow) -> Options {
     let addr = flood_server(FLOOD_RATE, FLOOD);
+    // With back-pressure a command waits behind the full queue until its timeout; with
+    // drop-oldest it waits only behind the bytes in flight, which on a loaded machine with a
+    // debug build can take a while.
+    let timeout = match overflow {
+        Overflow::BackPressure => Duration::from_millis(500),
+        Overflow::DropOldest => Duration::from_secs(20),
+    };
     Options::from_uri(&format!("telnet://{addr}"), Mode::ServerQuery)
         .unwrap()
         .config(
             Config::server_query()
                 .flood_limit(None)
                 .keepalive(None)
-                .response_timeout(Some(Duration::from_millis(500))),
+                .response_timeout(Some(timeout)),
         )
         .events(EventQueue {
             capacity: 10_000,
@@ -1043,9 +1050,10 @@ pub fn flood_drop_oldest<A: Adapter>() {
         let start = Instant::now();
         let mut answered = 0;
         while start.elapsed() < FLOOD {
-            if A::exec(&mut c, cmd("version")).await.is_ok() {
-                answered += 1;
-            }
+            A::exec(&mut c, cmd("version"))
+                .await
+                .expect("commands go on during the flood");
+            answered += 1;
             A::sleep(Duration::from_millis(100)).await;
         }
         let grown = resident_bytes().saturating_sub(before);
@@ -1055,7 +1063,6 @@ pub fn flood_drop_oldest<A: Adapter>() {
             grown >> 10
         );
         assert!(grown < FLOOD_GROWTH, "RSS grew by {} MiB", grown >> 20);
-        assert!(answered >= 5, "commands go on during the flood: {answered}");
         match A::wait_for_event(&mut c, Some(Duration::from_secs(5))).await {
             Err(Error::EventsLost(n)) => assert!(n > 0),
             other => panic!("the loss is reported first: {other:?}"),
