@@ -16,6 +16,7 @@ use clap::Parser;
 use common::{Result, Rng, ServerArgs, Target};
 use indicatif::{ProgressBar, ProgressStyle};
 use ts3q::Command;
+use ts3q_blocking::transfer::{Download, Upload};
 use ts3q_blocking::Connection;
 
 /// Upload a file to the default channel, then download it again.
@@ -67,16 +68,22 @@ fn run(args: &Args, target: &Target, work: &std::path::Path) -> Result<()> {
         .ok_or("no default channel")?;
     let cid: u32 = default.parse("cid")?;
 
+    // py-ts3's defaults: no channel password, overwrite, no resume, from the start.
     let size = std::fs::metadata(&source)?.len();
     let bar = progress_bar(size, "upload");
-    let mut file = bar.wrap_read(File::open(&source)?);
-    conn.upload(&mut file, &args.name, cid, "", true, false)?;
+    let mut file = File::open(&source)?;
+    let upload = Upload::new(&args.name, cid);
+    conn.upload_with_progress(&upload, &mut file, |t| bar.set_position(t.done))?;
     bar.finish();
     println!("upload complete.");
 
     let bar = progress_bar(size, "download");
-    let mut out = bar.wrap_write(BufWriter::new(File::create(&copy)?));
-    let got = conn.download(&mut out, &args.name, cid, "", 0)?;
+    let mut out = BufWriter::new(File::create(&copy)?);
+    let download = Download::new(&args.name, cid);
+    let got = conn.download_with_progress(&download, &mut out, |t| {
+        bar.set_length(t.total);
+        bar.set_position(t.done);
+    })?;
     out.flush()?;
     bar.finish();
     println!("download complete.");

@@ -25,6 +25,10 @@ pub enum FtError {
     /// The reply lacks a field a ticket needs.
     #[error("transfer reply has no valid `{0}`")]
     Malformed(&'static str),
+    /// The transfer port closed before a byte moved: it did not accept the key (wrong,
+    /// used already, or expired; keys are single use and expire after a minute or so).
+    #[error("the file transfer port refused the key (wrong, used already, or expired)")]
+    KeyRefused,
     /// The connection ended before every byte was transferred.
     #[error("transfer incomplete: {done} of {expected} bytes")]
     Incomplete {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use ts3q::{Client, CloseReason, Command, Event, Output, RequestError, RequestId, Response};
 use ts3q_runtime::asynch::CLOSE_TIMEOUT;
 use ts3q_runtime::session::{self, Reconnected};
-use ts3q_runtime::transfer::{self, Plan};
+use ts3q_runtime::transfer::{self, no_progress, Download, Plan, Transferred, Upload};
 use ts3q_runtime::{Error, Exec, Options, Overflow, Query, Request};
 
 use crate::transport::Io;
@@ -464,93 +464,118 @@ impl Connection {
         &self.client
     }
 
-    /// Uploads `file` as `name` (a path like `/dir/a.png`) to channel `cid`, from where the
-    /// server asks (with `resume`, its stored size). Returns the file's size once the server
-    /// has it all.
+    /// Uploads `file` (from where the server asks: with `resume`, the size it has) and
+    /// checks that the server stored all of it. The file's size.
+    ///
+    /// ```no_run
+    /// # let mut conn = ts3q_blocking::Connection::open("telnet://u:p@localhost")?;
+    /// use ts3q_blocking::transfer::Upload;
+    /// let mut file = std::fs::File::open("comic.png")?;
+    /// conn.upload(&Upload::new("/comic.png", 1), &mut file)?;
+    /// # Ok::<(), ts3q_blocking::Error>(())
+    /// ```
     pub fn upload(
         &mut self,
+        request: &Upload,
         file: &mut (impl Read + Seek),
-        name: &str,
-        cid: u32,
-        cpw: &str,
-        overwrite: bool,
-        resume: bool,
+    ) -> Result<u64, Error> {
+        self.upload_with_progress(request, file, no_progress)
+    }
+
+    /// [`upload`](Self::upload), calling `report` with the bytes done and the total at most
+    /// every 50 ms and once at the end.
+    pub fn upload_with_progress(
+        &mut self,
+        request: &Upload,
+        file: &mut (impl Read + Seek),
+        report: impl FnMut(Transferred),
     ) -> Result<u64, Error> {
         let size = file.seek(SeekFrom::End(0))?;
-        let reply = self.exec(transfer::upload_request(
-            name, cid, cpw, size, overwrite, resume,
-        ))?;
-        let Plan {
-            ticket,
-            host,
-            mut progress,
-        } = Plan::upload(&reply, size, self.host())?;
-        let mut sock = self.transfer_socket(&host, ticket.port, &ticket.key)?;
-        file.seek(SeekFrom::Start(progress.start))?;
-        let mut buf = vec![0u8; 64 * 1024];
-        while progress.remaining() > 0 {
-            let want = progress.remaining().min(buf.len() as u64) as usize;
-            let n = file.read(&mut buf[..want])?;
-            if n == 0 {
-                break; // the file shrank under us: finish() says so
-            }
-            sock.write_all(&buf[..n])?;
-            progress.advance(n as u64);
-        }
-        // No acknowledgement: the server closes once it has everything.
-        let _ = sock.shutdown(std::net::Shutdown::Write);
-        let _ = sock.read_to_end(&mut Vec::new());
-        Ok(progress.finish()?)
+        let plan = self.init_upload(request, size)?;
+        let start = plan.progress.start;
+        self.upload_plan(&plan, file, report)?;
+        let stored = self.stored_size(request)?;
+        transfer::check_stored(start, size, stored)
     }
 
-    /// Downloads `name` from channel `cid` into `out`, starting at `seekpos`. Returns the
-    /// file's size once every byte arrived.
-    pub fn download(
+    /// Downloads into `out`, from `request`'s seek position. The file's size.
+    pub fn download(&mut self, request: &Download, out: &mut impl Write) -> Result<u64, Error> {
+        self.download_with_progress(request, out, no_progress)
+    }
+
+    /// [`download`](Self::download), calling `report` with the bytes done and the total at
+    /// most every 50 ms and once at the end.
+    pub fn download_with_progress(
         &mut self,
+        request: &Download,
         out: &mut impl Write,
-        name: &str,
-        cid: u32,
-        cpw: &str,
-        seekpos: u64,
+        report: impl FnMut(Transferred),
     ) -> Result<u64, Error> {
-        let reply = self.exec(transfer::download_request(name, cid, cpw, seekpos))?;
-        let Plan {
-            ticket,
-            host,
-            mut progress,
-        } = Plan::download(&reply, seekpos, self.host())?;
-        let mut sock = self.transfer_socket(&host, ticket.port, &ticket.key)?;
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = sock.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            out.write_all(&buf[..n])?;
-            progress.advance(n as u64);
-        }
-        out.flush()?;
-        Ok(progress.finish()?)
+        let plan = self.init_download(request)?;
+        self.download_plan(&plan, out, report)
     }
 
-    /// Connects to the transfer port, with the connection's timeouts, and sends the key.
-    fn transfer_socket(
+    /// Asks the server for an upload slot (`ftinitupload`) for `size` bytes: the ticket and
+    /// where to connect. A refusal is [`Error::Transfer`] (`query_id()` gives its status).
+    pub fn init_upload(&mut self, request: &Upload, size: u64) -> Result<Plan, Error> {
+        let reply = self.exec(request.command(size))?;
+        Plan::upload(&reply, size, &self.options.host)
+    }
+
+    /// Asks the server for a download (`ftinitdownload`).
+    pub fn init_download(&mut self, request: &Download) -> Result<Plan, Error> {
+        let reply = self.exec(request.command())?;
+        Plan::download(&reply, request.seekpos, &self.options.host)
+    }
+
+    /// After an upload: the size the server stored (`ftgetfileinfo`).
+    pub fn stored_size(&mut self, request: &Upload) -> Result<u64, Error> {
+        let info = self.exec(transfer::file_info_command(request))?;
+        transfer::size_of(&info)
+    }
+
+    /// Sends the bytes of a granted upload (the second half of [`upload`](Self::upload),
+    /// without the check that the server stored them).
+    pub fn upload_plan(
         &self,
-        host: &str,
-        port: u16,
-        key: &str,
-    ) -> Result<std::net::TcpStream, Error> {
-        let timeout = self.options.connect_timeout;
-        let mut sock = crate::transport::connect_tcp(host, port, timeout)?;
-        let idle = self
-            .options
-            .config
-            .response_timeout_value()
-            .or(Some(timeout));
-        sock.set_read_timeout(idle)?;
-        sock.set_write_timeout(idle)?;
-        sock.write_all(key.as_bytes())?;
-        Ok(sock)
+        plan: &Plan,
+        file: &mut (impl Read + Seek),
+        report: impl FnMut(Transferred),
+    ) -> Result<u64, Error> {
+        let t = plan.ticket.clone();
+        crate::transfer::upload_to(
+            &plan.host,
+            t.port,
+            &t.key,
+            file,
+            plan.progress,
+            self.transfer_timeouts(),
+            report,
+        )
+    }
+
+    /// Receives the bytes of a granted download.
+    pub fn download_plan(
+        &self,
+        plan: &Plan,
+        out: &mut impl Write,
+        report: impl FnMut(Transferred),
+    ) -> Result<u64, Error> {
+        let t = &plan.ticket;
+        crate::transfer::download_from(
+            &plan.host,
+            t.port,
+            &t.key,
+            out,
+            plan.progress,
+            self.transfer_timeouts(),
+            report,
+        )
+    }
+
+    /// The connection's timeouts, for its transfer sockets.
+    fn transfer_timeouts(&self) -> transfer::Timeouts {
+        transfer::Timeouts::of(&self.options)
     }
 
     /// Sends `quit` and waits until the server has closed the connection, at most

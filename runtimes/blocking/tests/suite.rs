@@ -5,11 +5,20 @@ use std::path::Path;
 use std::time::Duration;
 
 use ts3q::{Event, OwnedItem, Response};
+use ts3q_blocking::transfer::{self, Download, Plan, Progress, Transferred, Upload};
 use ts3q_blocking::Connection;
 use ts3q_runtime::suite::Adapter;
 use ts3q_runtime::{Error, Options, Reconnected, Request};
 
 struct Blocking;
+
+/// A new file, or the end of the existing one when continuing from `seekpos`.
+fn output(path: &Path, seekpos: u64) -> std::io::Result<std::fs::File> {
+    match seekpos {
+        0 => std::fs::File::create(path),
+        _ => std::fs::OpenOptions::new().append(true).open(path),
+    }
+}
 
 impl Adapter for Blocking {
     type Conn = Connection;
@@ -56,23 +65,34 @@ impl Adapter for Blocking {
     async fn upload(
         c: &mut Connection,
         path: &Path,
-        name: &str,
-        cid: u32,
-        overwrite: bool,
-        resume: bool,
+        request: &Upload,
+        reports: &mut Vec<Transferred>,
     ) -> Result<u64, Error> {
         let mut file = std::fs::File::open(path)?;
-        c.upload(&mut file, name, cid, "", overwrite, resume)
+        c.upload_with_progress(request, &mut file, |t| reports.push(t))
     }
     async fn download(
         c: &mut Connection,
         path: &Path,
-        name: &str,
-        cid: u32,
-        seekpos: u64,
+        request: &Download,
+        reports: &mut Vec<Transferred>,
     ) -> Result<u64, Error> {
-        let mut file = std::fs::File::create(path)?;
-        c.download(&mut file, name, cid, "", seekpos)
+        let mut file = output(path, request.seekpos)?;
+        c.download_with_progress(request, &mut file, |t| reports.push(t))
+    }
+    async fn init_download(c: &mut Connection, request: &Download) -> Result<Plan, Error> {
+        c.init_download(request)
+    }
+    async fn download_by_key(
+        path: &Path,
+        host: &str,
+        port: u16,
+        key: &str,
+        progress: Progress,
+    ) -> Result<u64, Error> {
+        let mut file = output(path, progress.start)?;
+        let timeouts = transfer::Timeouts::default();
+        transfer::download_from(host, port, key, &mut file, progress, timeouts, |_| {})
     }
     async fn exec_all(
         c: &mut Connection,

@@ -21,7 +21,7 @@ use ts3q::{
 
 use crate::query::{Exec, Query, Request};
 use crate::session::{self, Reconnected};
-use crate::transfer::{self, Plan};
+use crate::transfer::{self, Download, Plan, Upload};
 use crate::Error;
 
 /// A boxed, sendable future: the driver task, and what an async [`Query`] returns.
@@ -81,8 +81,7 @@ struct State {
 #[derive(Debug)]
 struct Shared {
     host: String,
-    connect_timeout: Duration,
-    transfer_idle: Duration,
+    transfer: transfer::Timeouts,
     state: Mutex<State>,
 }
 
@@ -136,11 +135,7 @@ impl<R: Runtime> Connection<R> {
         let overflow = options.events.overflow;
         let shared = Arc::new(Shared {
             host: options.host.clone(),
-            connect_timeout: options.connect_timeout,
-            transfer_idle: options
-                .config
-                .response_timeout_value()
-                .unwrap_or(options.connect_timeout),
+            transfer: transfer::Timeouts::of(&options),
             state: Mutex::new(State::default()),
         });
         let opening = session::opening_commands(&options);
@@ -306,15 +301,10 @@ impl<R: Runtime> Connection<R> {
         &self.shared.host
     }
 
-    /// The options' connect timeout (file transfer connections use it too).
-    pub fn connect_timeout(&self) -> Duration {
-        self.shared.connect_timeout
-    }
-
-    /// How long a file transfer socket may go without progress: the response timeout, else
-    /// the connect timeout.
-    pub fn transfer_idle_timeout(&self) -> Duration {
-        self.shared.transfer_idle
+    /// The timeouts of this connection's file transfer sockets (its connect timeout; its
+    /// response timeout, else the connect timeout, per read or write).
+    pub fn transfer_timeouts(&self) -> transfer::Timeouts {
+        self.shared.transfer
     }
 
     /// Events dropped so far because the queue was full (`Overflow::DropOldest`).
@@ -350,33 +340,24 @@ impl<R: Runtime> Connection<R> {
     }
 
     /// Asks the server for an upload slot (`ftinitupload`) for `size` bytes: where to send
-    /// them. A refusal is [`Error::Transfer`].
-    pub async fn init_upload(
-        &self,
-        name: &str,
-        cid: u32,
-        cpw: &str,
-        size: u64,
-        overwrite: bool,
-        resume: bool,
-    ) -> Result<Plan, Error> {
-        let cmd = transfer::upload_request(name, cid, cpw, size, overwrite, resume);
-        let reply = self.exec(cmd).await?;
+    /// them. A refusal is [`Error::Transfer`] (`query_id()` gives its status).
+    pub async fn init_upload(&self, request: &Upload, size: u64) -> Result<Plan, Error> {
+        let reply = self.exec(request.command(size)).await?;
         Plan::upload(&reply, size, self.host())
     }
 
-    /// Asks the server for a download (`ftinitdownload`) from `seekpos`.
-    pub async fn init_download(
-        &self,
-        name: &str,
-        cid: u32,
-        cpw: &str,
-        seekpos: u64,
-    ) -> Result<Plan, Error> {
-        let reply = self
-            .exec(transfer::download_request(name, cid, cpw, seekpos))
-            .await?;
-        Plan::download(&reply, seekpos, self.host())
+    /// Asks the server for a download (`ftinitdownload`).
+    pub async fn init_download(&self, request: &Download) -> Result<Plan, Error> {
+        let reply = self.exec(request.command()).await?;
+        Plan::download(&reply, request.seekpos, self.host())
+    }
+
+    /// After an upload: the size the server stored (`ftgetfileinfo`), which tells a complete
+    /// upload from one whose connection was refused or cut (an upload has no other
+    /// acknowledgement).
+    pub async fn stored_size(&self, request: &Upload) -> Result<u64, Error> {
+        let info = self.exec(transfer::file_info_command(request)).await?;
+        transfer::size_of(&info)
     }
 }
 

@@ -84,6 +84,18 @@ pub enum Error {
         "no response in time: the event queue is full and the connection waits for it to drain"
     )]
     EventQueueFull,
+    /// The transfer connection failed in mid-transfer (reset, timeout): `done` bytes of the
+    /// file are where they should be, `expected` were wanted. Resume with
+    /// `Upload::resume(true)` or `Download::seekpos(done)`.
+    #[error("file transfer interrupted at {done} of {expected} bytes: {cause}")]
+    TransferInterrupted {
+        /// Bytes of the file present (moved now, and before the start offset).
+        done: u64,
+        /// The file's size.
+        expected: u64,
+        /// What broke.
+        cause: Arc<io::Error>,
+    },
     /// A file transfer was refused or broke off.
     #[error(transparent)]
     Transfer(#[from] FtError),

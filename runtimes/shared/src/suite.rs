@@ -28,7 +28,9 @@ use ts3q::{
     Transport,
 };
 
+use crate::transfer::{Download, Plan, Transferred, Upload};
 use crate::{Error, EventQueue, Options, Overflow, Reconnect, Reconnected, Request};
+use ts3q::filetransfer::Progress;
 
 /// A runtime as the suite drives it. Every method is the runtime's own public API, called the
 /// way a user would; async runtimes return their futures, the blocking one finishes inside.
@@ -60,23 +62,33 @@ pub trait Adapter {
     async fn send_keepalive(c: &mut Self::Conn) -> Result<(), Error>;
     /// `conn.close_within(bound)`.
     async fn close_within(c: &mut Self::Conn, bound: Duration) -> Result<(), Error>;
-    /// `conn.upload(file at path, ...)` with the runtime's own file type.
+    /// `conn.upload_with_progress(request, file at path, ..)` with the runtime's own file
+    /// type, the reports collected.
     async fn upload(
         c: &mut Self::Conn,
         path: &Path,
-        name: &str,
-        cid: u32,
-        overwrite: bool,
-        resume: bool,
+        request: &Upload,
+        reports: &mut Vec<Transferred>,
     ) -> Result<u64, Error>;
-    /// `conn.download(into a new file at path, ...)` with the runtime's own file type.
+    /// `conn.download_with_progress(request, file at path, ..)`: into a new file, or appended
+    /// to the file when the request has a seek position.
     async fn download(
         c: &mut Self::Conn,
         path: &Path,
-        name: &str,
-        cid: u32,
-        seekpos: u64,
+        request: &Download,
+        reports: &mut Vec<Transferred>,
     ) -> Result<u64, Error>;
+    /// The runtime's `transfer::download_from(host, port, key, file at path, ..)`: by address
+    /// and key, without the query connection.
+    async fn download_by_key(
+        path: &Path,
+        host: &str,
+        port: u16,
+        key: &str,
+        progress: Progress,
+    ) -> Result<u64, Error>;
+    /// `conn.init_download(request)`.
+    async fn init_download(c: &mut Self::Conn, request: &Download) -> Result<Plan, Error>;
     /// Runs every request, up to `tasks` at once on the async runtimes (pipelined through
     /// clones of the connection), one after another on the blocking one; the results in order.
     async fn exec_all(
@@ -113,22 +125,30 @@ pub trait AsyncAdapter {
     fn block_on<T>(f: impl Future<Output = T>) -> T;
     /// `Connection::connect`.
     async fn connect(o: Options) -> Result<Self::Conn, Error>;
-    /// `conn.upload(file at path, ...)` with the runtime's own file type.
+    /// `conn.upload_with_progress(request, file at path, ..)` with the runtime's own file
+    /// type, the reports collected.
     async fn upload(
         c: &mut Self::Conn,
         path: &Path,
-        name: &str,
-        cid: u32,
-        overwrite: bool,
-        resume: bool,
+        request: &Upload,
+        reports: &mut Vec<Transferred>,
     ) -> Result<u64, Error>;
-    /// `conn.download(into a new file at path, ...)` with the runtime's own file type.
+    /// `conn.download_with_progress(request, file at path, ..)`: into a new file, or appended
+    /// to the file when the request has a seek position.
     async fn download(
         c: &mut Self::Conn,
         path: &Path,
-        name: &str,
-        cid: u32,
-        seekpos: u64,
+        request: &Download,
+        reports: &mut Vec<Transferred>,
+    ) -> Result<u64, Error>;
+    /// The runtime's `transfer::download_from(host, port, key, file at path, ..)`: by address
+    /// and key, without the query connection.
+    async fn download_by_key(
+        path: &Path,
+        host: &str,
+        port: u16,
+        key: &str,
+        progress: Progress,
     ) -> Result<u64, Error>;
     /// Waits `d` on the runtime's timer.
     async fn sleep(d: Duration);
@@ -180,21 +200,30 @@ impl<A: AsyncAdapter> Adapter for A {
     async fn upload(
         c: &mut A::Conn,
         path: &Path,
-        name: &str,
-        cid: u32,
-        overwrite: bool,
-        resume: bool,
+        request: &Upload,
+        reports: &mut Vec<Transferred>,
     ) -> Result<u64, Error> {
-        A::upload(c, path, name, cid, overwrite, resume).await
+        A::upload(c, path, request, reports).await
     }
     async fn download(
         c: &mut A::Conn,
         path: &Path,
-        name: &str,
-        cid: u32,
-        seekpos: u64,
+        request: &Download,
+        reports: &mut Vec<Transferred>,
     ) -> Result<u64, Error> {
-        A::download(c, path, name, cid, seekpos).await
+        A::download(c, path, request, reports).await
+    }
+    async fn init_download(c: &mut A::Conn, request: &Download) -> Result<Plan, Error> {
+        c.init_download(request).await
+    }
+    async fn download_by_key(
+        path: &Path,
+        host: &str,
+        port: u16,
+        key: &str,
+        progress: Progress,
+    ) -> Result<u64, Error> {
+        A::download_by_key(path, host, port, key, progress).await
     }
     async fn exec_all(
         c: &mut A::Conn,
@@ -282,7 +311,9 @@ macro_rules! runtime_suite {
             close_is_bounded_when_the_peer_keeps_talking => close_bounded(),
             warnings_are_counted => warnings_counted(),
             dropping_closes => dropping_closes(),
-            file_transfer_with_real_files => file_transfer(),
+            file_transfer_round_trips_with_progress => file_transfer_round_trips(),
+            file_transfer_resumes_after_a_cut => file_transfer_resumes_after_a_cut(),
+            file_transfer_refusals_are_typed => file_transfer_refusals(),
             event_flood_drop_oldest_keeps_memory_flat => flood_drop_oldest(),
             event_flood_back_pressure_keeps_memory_flat => flood_back_pressure(),
             chaos_drops_under_load_every_command_answered_once => chaos(),
@@ -856,53 +887,233 @@ pub fn dropping_closes<A: Adapter>() {
     wait_sessions(&sim, 0);
 }
 
-/// Upload and download with real files, resume from the stored size, and a refused download
-/// with its status readable through `query_id`.
-pub fn file_transfer<A: Adapter>() {
-    let sim = demo_sim(None);
-    let t = target(&sim, Via::Tcp);
+fn scratch_dir(sim: &Sim) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "ts3q-suite-ft-{}-{}",
         std::process::id(),
         sim.query_addr().port()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join("upload.bin");
-    let data: Vec<u8> = (0..700_000u32).map(|i| (i % 253) as u8).collect();
+    dir
+}
+
+/// Pseudo-random bytes (xorshift), so that a shifted or repeated block cannot pass.
+fn bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Whether two files hold the same bytes, compared in fixed chunks (no whole-file buffer).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(mut a), Ok(mut b)) = (std::fs::File::open(a), std::fs::File::open(b)) else {
+        return false;
+    };
+    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = a.read(&mut x).unwrap_or(0);
+        if n == 0 {
+            return b.read(&mut y).unwrap_or(0) == 0;
+        }
+        if b.read_exact(&mut y[..n]).is_err() || x[..n] != y[..n] {
+            return false;
+        }
+    }
+}
+
+/// Round trips with real files of 0 bytes, 1 byte, 1 MiB and 100 MiB (streamed through
+/// fixed buffers): byte-identical, with progress reported from 0 to the size, throttled.
+pub fn file_transfer_round_trips<A: Adapter>() {
+    let sim = demo_sim(None);
+    let t = target(&sim, Via::Tcp);
+    let dir = scratch_dir(&sim);
+    A::block_on(async {
+        let mut c = A::connect(quiet(t.options.clone())).await.unwrap();
+        A::exec(&mut c, req(Command::new("use").param("sid", 1)))
+            .await
+            .unwrap();
+        for (i, size) in [0usize, 1, 1 << 20, 100 << 20].into_iter().enumerate() {
+            let src = dir.join(format!("up{i}.bin"));
+            std::fs::write(&src, bytes(size, i as u64)).unwrap();
+            let name = format!("/round{i}.bin");
+            let mut reports = Vec::new();
+            let started = Instant::now();
+            let up = A::upload(&mut c, &src, &Upload::new(&name, 1), &mut reports).await;
+            assert_eq!(up.unwrap(), size as u64);
+            let took = started.elapsed();
+            let (first, last) = (reports[0], reports[reports.len() - 1]);
+            assert_eq!(
+                (first.done, last.done, last.total),
+                (0, size as u64, size as u64)
+            );
+            let every = crate::transfer::PROGRESS_EVERY.as_millis();
+            let most = 3 + (took.as_millis() / every) as usize;
+            assert!(
+                reports.len() <= most,
+                "{} reports in {took:?}",
+                reports.len()
+            );
+            let dst = dir.join(format!("down{i}.bin"));
+            reports.clear();
+            let down = A::download(&mut c, &dst, &Download::new(&name, 1), &mut reports).await;
+            assert_eq!(down.unwrap(), size as u64);
+            assert_eq!(reports.last().map(|r| r.done), Some(size as u64));
+            assert!(same_file(&src, &dst), "{size} bytes came back identical");
+            let _ = std::fs::remove_file(&dst);
+            let _ = std::fs::remove_file(&src);
+        }
+    });
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The simulator cuts transfers after 300 000 bytes: the error says how far each got, an
+/// upload resumes from what the server has, a download from what the file has, and both end
+/// byte-identical.
+pub fn file_transfer_resumes_after_a_cut<A: Adapter>() {
+    let sim = demo_sim(None);
+    let t = target(&sim, Via::Tcp);
+    let dir = scratch_dir(&sim);
+    let data = bytes(1 << 20, 77);
+    let src = dir.join("cut.bin");
     std::fs::write(&src, &data).unwrap();
     A::block_on(async {
         let mut c = A::connect(quiet(t.options.clone())).await.unwrap();
         A::exec(&mut c, req(Command::new("use").param("sid", 1)))
             .await
             .unwrap();
+        let mut reports = Vec::new();
+        sim.cut_transfers_after(Some(300_000));
+        match A::upload(&mut c, &src, &Upload::new("/cut.bin", 1), &mut reports).await {
+            Err(Error::TransferInterrupted { expected, .. }) => assert_eq!(expected, 1 << 20),
+            Err(Error::Transfer(FtError::Incomplete { done, expected })) => {
+                assert_eq!((done, expected), (300_000, 1 << 20))
+            }
+            other => panic!("a cut upload is an error that says how far it got: {other:?}"),
+        }
+        assert_eq!(sim.file(1, "/cut.bin").map(|f| f.len()), Some(300_000));
+        sim.cut_transfers_after(None);
+        let resumed = Upload::new("/cut.bin", 1).resume(true);
         assert_eq!(
-            A::upload(&mut c, &src, "/up.bin", 1, true, false)
+            A::upload(&mut c, &src, &resumed, &mut reports)
                 .await
                 .unwrap(),
-            700_000
+            1 << 20
         );
-        assert_eq!(sim.file(1, "/up.bin").unwrap(), data);
-        let dst = dir.join("down.bin");
-        assert_eq!(
-            A::download(&mut c, &dst, "/up.bin", 1, 0).await.unwrap(),
-            700_000
+        assert!(
+            sim.file(1, "/cut.bin") == Some(data.clone()),
+            "resumed upload is identical"
         );
-        assert_eq!(std::fs::read(&dst).unwrap(), data);
-        sim.put_file(1, "/part.bin", data[..5000].to_vec());
-        A::upload(&mut c, &src, "/part.bin", 1, false, true)
-            .await
-            .unwrap();
-        assert_eq!(sim.file(1, "/part.bin").unwrap(), data);
-        match A::download(&mut c, &dir.join("missing.bin"), "/missing", 1, 0).await {
-            Err(e @ Error::Transfer(FtError::Refused { .. })) => {
-                assert_eq!(e.query_id(), Some(2051))
+
+        // A download the server ends early, continued from the size the file has.
+        sim.cut_transfers_after(Some(300_000));
+        let dst = dir.join("cut-down.bin");
+        match A::download(&mut c, &dst, &Download::new("/cut.bin", 1), &mut reports).await {
+            Err(Error::Transfer(FtError::Incomplete { done, expected })) => {
+                assert_eq!((done, expected), (300_000, 1 << 20))
             }
             other => panic!("{other:?}"),
         }
-        match A::download(&mut c, &dir.join("bad.bin"), "/x", 999, 0).await {
-            Err(e) => assert_eq!(e.query_id(), Some(768), "{e:?}"),
-            Ok(n) => panic!("downloaded {n} bytes from no channel"),
-        }
+        sim.cut_transfers_after(None);
+        let have = std::fs::metadata(&dst).unwrap().len();
+        assert_eq!(have, 300_000);
+        let rest = Download::new("/cut.bin", 1).seekpos(have);
+        assert_eq!(
+            A::download(&mut c, &dst, &rest, &mut reports)
+                .await
+                .unwrap(),
+            1 << 20
+        );
+        assert!(same_file(&src, &dst), "continued download is identical");
+    });
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Each refusal, typed: a missing file (2051), an existing one without overwrite (2050), a
+/// bad channel (768), and a key the transfer port does not take (wrong, used, expired).
+pub fn file_transfer_refusals<A: Adapter>() {
+    let sim = Sim::start(SimConfig {
+        demo: true,
+        flood: None,
+        password: "pa:ss@word".into(),
+        ft_key_ttl_secs: 1,
+        ..SimConfig::default()
+    })
+    .expect("sim");
+    let t = target(&sim, Via::Tcp);
+    let dir = scratch_dir(&sim);
+    let src = dir.join("small.bin");
+    std::fs::write(&src, bytes(1000, 3)).unwrap();
+    let dst = dir.join("out.bin");
+    A::block_on(async {
+        let mut c = A::connect(quiet(t.options.clone())).await.unwrap();
+        A::exec(&mut c, req(Command::new("use").param("sid", 1)))
+            .await
+            .unwrap();
+        let mut r = Vec::new();
+        let missing = Download::new("/missing", 1);
+        let e = A::download(&mut c, &dst, &missing, &mut r)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Transfer(FtError::Refused { status: 2051, .. })),
+            "{e:?}"
+        );
+        assert_eq!(e.query_id(), Some(2051));
+        A::upload(&mut c, &src, &Upload::new("/small.bin", 1), &mut r)
+            .await
+            .unwrap();
+        let keep = Upload::new("/small.bin", 1).overwrite(false);
+        let e = A::upload(&mut c, &src, &keep, &mut r).await.unwrap_err();
+        assert_eq!(e.query_id(), Some(2050), "{e:?}");
+        let nowhere = Download::new("/x", 999);
+        let e = A::download(&mut c, &dst, &nowhere, &mut r)
+            .await
+            .unwrap_err();
+        assert_eq!(e.query_id(), Some(768), "{e:?}");
+
+        let ft = sim.ft_addr();
+        let host = ft.ip().to_string();
+        let whole = Progress::download(1000, 0);
+        let wrong = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+        let e = A::download_by_key(&dst, &host, ft.port(), wrong, whole)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Transfer(FtError::KeyRefused)),
+            "wrong key: {e:?}"
+        );
+        let plan = A::init_download(&mut c, &Download::new("/small.bin", 1))
+            .await
+            .unwrap();
+        let key = plan.ticket.key.clone();
+        let got = A::download_by_key(&dst, &host, ft.port(), &key, plan.progress).await;
+        assert_eq!(got.unwrap(), 1000);
+        let e = A::download_by_key(&dst, &host, ft.port(), &key, plan.progress)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Transfer(FtError::KeyRefused)),
+            "used key: {e:?}"
+        );
+        let plan = A::init_download(&mut c, &Download::new("/small.bin", 1))
+            .await
+            .unwrap();
+        A::sleep(Duration::from_millis(1300)).await;
+        let key = plan.ticket.key.clone();
+        let e = A::download_by_key(&dst, &host, ft.port(), &key, plan.progress)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Transfer(FtError::KeyRefused)),
+            "expired key: {e:?}"
+        );
     });
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -39,6 +39,7 @@ pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
         let _ = stream.shutdown(Shutdown::Both);
         return;
     };
+    let cut = lock(&shared.world).config.ft_cut_after;
     match t.kind {
         TransferKind::Upload { size, seekpos } => {
             let mut data = {
@@ -51,7 +52,7 @@ pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
                     .unwrap_or_default();
                 old[..(seekpos as usize).min(old.len())].to_vec()
             };
-            let want = size.saturating_sub(seekpos);
+            let want = size.saturating_sub(seekpos).min(cut.unwrap_or(u64::MAX));
             let mut got = 0u64;
             let mut buf = vec![0u8; 64 * 1024];
             while got < want {
@@ -92,7 +93,10 @@ pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
                     .unwrap_or_default()
             };
             let from = (seekpos as usize).min(data.len());
-            let _ = stream.write_all(&data[from..]);
+            let to = cut.map_or(data.len(), |c| {
+                (from as u64 + c).min(data.len() as u64) as usize
+            });
+            let _ = stream.write_all(&data[from..to]);
             let _ = stream.flush();
         }
     }

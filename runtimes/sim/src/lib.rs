@@ -79,6 +79,9 @@ pub struct SimConfig {
     pub max_line: usize,
     /// Lifetime of a file transfer key.
     pub ft_key_ttl_secs: u64,
+    /// Cut every file transfer connection after this many bytes of file data (to test
+    /// resuming); `None`: never.
+    pub ft_cut_after: Option<u64>,
     /// Nickname of the ClientQuery side's own voice client.
     pub client_query_nickname: String,
 }
@@ -100,6 +103,7 @@ impl Default for SimConfig {
             idle_timeout: Some(Duration::from_secs(300)),
             max_line: 1 << 20,
             ft_key_ttl_secs: 60,
+            ft_cut_after: None,
             client_query_nickname: "LocalUser".into(),
         }
     }
@@ -294,6 +298,12 @@ impl Sim {
     /// Number of open query sessions.
     pub fn sessions(&self) -> usize {
         lock(&self.shared.world).sessions.len()
+    }
+
+    /// From now on, cut every file transfer connection after `bytes` bytes of file data
+    /// (`None`: stop cutting), as a network failure in mid-transfer would.
+    pub fn cut_transfers_after(&self, bytes: Option<u64>) {
+        lock(&self.shared.world).config.ft_cut_after = bytes;
     }
 
     /// Plays a [`script::Script`] of voice-client activity on its own thread.

@@ -45,6 +45,7 @@
 #![deny(missing_docs)]
 
 mod connection;
+pub mod transfer;
 mod transport;
 
 pub use connection::{Connection, Smol};

@@ -3,12 +3,12 @@
 
 use std::io::SeekFrom;
 use std::ops::Deref;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncSeek, AsyncSeekExt, AsyncWrite};
 use ts3q::Mode;
 use ts3q_runtime::asynch::{self, BoxFuture, Runtime};
-use ts3q_runtime::transfer::Plan;
+use ts3q_runtime::transfer::{self, no_progress, Download, Plan, Transferred, Upload};
 use ts3q_runtime::{Error, Options};
 
 use crate::transport::Io;
@@ -81,103 +81,90 @@ impl Connection {
         Ok(Connection { inner })
     }
 
-    /// Uploads `file` as `name` (a path like `/dir/a.png`) to channel `cid`, from where the
-    /// server asks (with `resume`, its stored size). Returns the file's size once the server
-    /// has it all.
+    /// Uploads `file` (from where the server asks: with `resume`, the size it has) and
+    /// checks that the server stored all of it. The file's size.
     pub async fn upload(
         &self,
+        request: &Upload,
         file: &mut (impl AsyncRead + AsyncSeek + Unpin),
-        name: &str,
-        cid: u32,
-        cpw: &str,
-        overwrite: bool,
-        resume: bool,
+    ) -> Result<u64, Error> {
+        self.upload_with_progress(request, file, no_progress).await
+    }
+
+    /// [`upload`](Self::upload), calling `report` with the bytes done and the total at most
+    /// every 50 ms and once at the end.
+    pub async fn upload_with_progress(
+        &self,
+        request: &Upload,
+        file: &mut (impl AsyncRead + AsyncSeek + Unpin),
+        report: impl FnMut(Transferred),
     ) -> Result<u64, Error> {
         let size = file.seek(SeekFrom::End(0)).await?;
-        let plan = self
-            .init_upload(name, cid, cpw, size, overwrite, resume)
-            .await?;
-        let (mut sock, mut progress, idle) = self.transfer_socket(plan).await?;
-        file.seek(SeekFrom::Start(progress.start)).await?;
-        let mut buf = vec![0u8; 64 * 1024];
-        while progress.remaining() > 0 {
-            let want = progress.remaining().min(buf.len() as u64) as usize;
-            let n = file.read(&mut buf[..want]).await?;
-            if n == 0 {
-                break; // the file shrank under us: finish() says so
-            }
-            within(idle, sock.write_all(&buf[..n])).await?;
-            progress.advance(n as u64);
-        }
-        // No acknowledgement: the server closes once it has everything.
-        let _ = sock.shutdown().await;
-        let _ = within(idle, sock.read_to_end(&mut Vec::new())).await;
-        Ok(progress.finish()?)
+        let plan = self.init_upload(request, size).await?;
+        self.upload_plan(&plan, file, report).await?;
+        let stored = self.stored_size(request).await?;
+        transfer::check_stored(plan.progress.start, size, stored)
     }
 
-    /// Downloads `name` from channel `cid` into `out`, starting at `seekpos`. Returns the
-    /// file's size once every byte arrived.
+    /// Downloads into `out`, from `request`'s seek position. The file's size.
     pub async fn download(
         &self,
+        request: &Download,
         out: &mut (impl AsyncWrite + Unpin),
-        name: &str,
-        cid: u32,
-        cpw: &str,
-        seekpos: u64,
     ) -> Result<u64, Error> {
-        let plan = self.init_download(name, cid, cpw, seekpos).await?;
-        let (mut sock, mut progress, idle) = self.transfer_socket(plan).await?;
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = within(idle, sock.read(&mut buf)).await?;
-            if n == 0 {
-                break;
-            }
-            out.write_all(&buf[..n]).await?;
-            progress.advance(n as u64);
-        }
-        out.flush().await?;
-        Ok(progress.finish()?)
+        self.download_with_progress(request, out, no_progress).await
     }
 
-    /// Connects to the transfer port and sends the key; the socket, the byte count to reach,
-    /// and how long one read or write may take.
-    async fn transfer_socket(
+    /// [`download`](Self::download), calling `report` with the bytes done and the total at
+    /// most every 50 ms and once at the end.
+    pub async fn download_with_progress(
         &self,
-        plan: Plan,
-    ) -> Result<
-        (
-            tokio::net::TcpStream,
-            ts3q::filetransfer::Progress,
-            Duration,
-        ),
-        Error,
-    > {
-        let connect = self.connect_timeout();
-        let mut sock = match tokio::time::timeout(
-            connect,
-            crate::transport::connect_tcp(&plan.host, plan.ticket.port),
+        request: &Download,
+        out: &mut (impl AsyncWrite + Unpin),
+        report: impl FnMut(Transferred),
+    ) -> Result<u64, Error> {
+        let plan = self.init_download(request).await?;
+        self.download_plan(&plan, out, report).await
+    }
+
+    /// Sends the bytes of a granted upload (`init_upload`), without the check that the
+    /// server stored them.
+    pub async fn upload_plan(
+        &self,
+        plan: &Plan,
+        file: &mut (impl AsyncRead + AsyncSeek + Unpin),
+        report: impl FnMut(Transferred),
+    ) -> Result<u64, Error> {
+        let (t, timeouts) = (&plan.ticket, self.transfer_timeouts());
+        crate::transfer::upload_to(
+            &plan.host,
+            t.port,
+            &t.key,
+            file,
+            plan.progress,
+            timeouts,
+            report,
         )
         .await
-        {
-            Ok(sock) => sock?,
-            Err(_) => return Err(Error::Timeout),
-        };
-        within(connect, sock.write_all(plan.ticket.key.as_bytes())).await?;
-        Ok((sock, plan.progress, self.transfer_idle_timeout()))
     }
-}
 
-/// `f`, or a `TimedOut` I/O error after `t`.
-async fn within<T>(
-    t: Duration,
-    f: impl std::future::Future<Output = std::io::Result<T>>,
-) -> std::io::Result<T> {
-    match tokio::time::timeout(t, f).await {
-        Ok(r) => r,
-        Err(_) => Err(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            format!("no progress within {t:?}"),
-        )),
+    /// Receives the bytes of a granted download (`init_download`).
+    pub async fn download_plan(
+        &self,
+        plan: &Plan,
+        out: &mut (impl AsyncWrite + Unpin),
+        report: impl FnMut(Transferred),
+    ) -> Result<u64, Error> {
+        let (t, timeouts) = (&plan.ticket, self.transfer_timeouts());
+        crate::transfer::download_from(
+            &plan.host,
+            t.port,
+            &t.key,
+            out,
+            plan.progress,
+            timeouts,
+            report,
+        )
+        .await
     }
 }

@@ -43,6 +43,7 @@
 #![deny(missing_docs)]
 
 mod connection;
+pub mod transfer;
 mod transport;
 
 pub use connection::{Connection, Tokio};

@@ -6,9 +6,18 @@ use std::time::Duration;
 
 use ts3q_runtime::suite::AsyncAdapter;
 use ts3q_runtime::{Error, Options};
+use ts3q_tokio::transfer::{self, Download, Progress, Transferred, Upload};
 use ts3q_tokio::Connection;
 
 struct Tokio;
+
+/// A new file, or the end of the existing one when continuing from `seekpos`.
+async fn output(path: &Path, seekpos: u64) -> std::io::Result<tokio::fs::File> {
+    match seekpos {
+        0 => tokio::fs::File::create(path).await,
+        _ => tokio::fs::OpenOptions::new().append(true).open(path).await,
+    }
+}
 
 impl AsyncAdapter for Tokio {
     type Conn = Connection;
@@ -26,23 +35,33 @@ impl AsyncAdapter for Tokio {
     async fn upload(
         c: &mut Connection,
         path: &Path,
-        name: &str,
-        cid: u32,
-        overwrite: bool,
-        resume: bool,
+        request: &Upload,
+        reports: &mut Vec<Transferred>,
     ) -> Result<u64, Error> {
         let mut file = tokio::fs::File::open(path).await?;
-        c.upload(&mut file, name, cid, "", overwrite, resume).await
+        c.upload_with_progress(request, &mut file, |t| reports.push(t))
+            .await
     }
     async fn download(
         c: &mut Connection,
         path: &Path,
-        name: &str,
-        cid: u32,
-        seekpos: u64,
+        request: &Download,
+        reports: &mut Vec<Transferred>,
     ) -> Result<u64, Error> {
-        let mut file = tokio::fs::File::create(path).await?;
-        c.download(&mut file, name, cid, "", seekpos).await
+        let mut file = output(path, request.seekpos).await?;
+        c.download_with_progress(request, &mut file, |t| reports.push(t))
+            .await
+    }
+    async fn download_by_key(
+        path: &Path,
+        host: &str,
+        port: u16,
+        key: &str,
+        progress: Progress,
+    ) -> Result<u64, Error> {
+        let mut file = output(path, progress.start).await?;
+        let timeouts = transfer::Timeouts::default();
+        transfer::download_from(host, port, key, &mut file, progress, timeouts, |_| {}).await
     }
     async fn sleep(d: Duration) {
         tokio::time::sleep(d).await;
