@@ -1,6 +1,6 @@
 //! The file transfer port on std sockets: what a transfer moves, by ticket or by address and
 //! key (py-ts3's class-level `TS3FileTransfer.upload` / `download`). Every socket has connect,
-//! read and write timeouts; buffers are fixed (64 KiB), whatever the file's size.
+//! read and write timeouts; buffers are fixed (256 KiB), whatever the file's size.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::Shutdown;
@@ -12,7 +12,7 @@ pub use ts3q_runtime::transfer::{
 };
 use ts3q_runtime::Error;
 
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 256 * 1024;
 
 fn open(host: &str, port: u16, key: &str, t: Timeouts) -> Result<std::net::TcpStream, Error> {
     let mut sock = crate::transport::connect_tcp(host, port, t.connect)?;

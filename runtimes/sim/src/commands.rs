@@ -1254,7 +1254,7 @@ fn ftcreatedir(w: &mut World, cmd: &ParsedCommand) -> Result<Reply, Reply> {
     files.insert(
         dir,
         crate::world::FileEntry {
-            data: Vec::new(),
+            data: Default::default(),
             dir: true,
             datetime: unix_now(),
         },

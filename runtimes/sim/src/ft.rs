@@ -42,29 +42,27 @@ pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
     let cut = lock(&shared.world).config.ft_cut_after;
     match t.kind {
         TransferKind::Upload { size, seekpos } => {
+            let want = size.saturating_sub(seekpos).min(cut.unwrap_or(u64::MAX));
             let mut data = {
                 let w = lock(&shared.world);
-                let old = w
-                    .files
-                    .get(&t.cid)
-                    .and_then(|f| f.get(&t.name))
-                    .map(|f| f.data.clone())
-                    .unwrap_or_default();
-                old[..(seekpos as usize).min(old.len())].to_vec()
+                let old = w.files.get(&t.cid).and_then(|f| f.get(&t.name));
+                let keep = old.map_or(&[][..], |f| &f.data[..(seekpos as usize).min(f.data.len())]);
+                // The whole file in one allocation, read straight into place.
+                let mut data = Vec::with_capacity(keep.len() + want as usize);
+                data.extend_from_slice(keep);
+                data
             };
-            let want = size.saturating_sub(seekpos).min(cut.unwrap_or(u64::MAX));
-            let mut got = 0u64;
-            let mut buf = vec![0u8; 64 * 1024];
-            while got < want {
-                let n = (want - got).min(buf.len() as u64) as usize;
-                match stream.read(&mut buf[..n]) {
+            let end = data.len() + want as usize;
+            data.resize(end, 0);
+            let mut at = end - want as usize;
+            while at < end {
+                let stop = (at + (1 << 20)).min(end);
+                match stream.read(&mut data[at..stop]) {
                     Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        data.extend_from_slice(&buf[..n]);
-                        got += n as u64;
-                    }
+                    Ok(n) => at += n,
                 }
             }
+            data.truncate(at);
             // What arrived is kept, complete or not, so `resume=1` can continue it.
             let mut w = lock(&shared.world);
             if let Some(i) = w
@@ -77,7 +75,7 @@ pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
             w.files.entry(t.cid).or_default().insert(
                 t.name,
                 FileEntry {
-                    data,
+                    data: Arc::new(data),
                     dir: false,
                     datetime: unix_now(),
                 },
@@ -89,7 +87,7 @@ pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
                 w.files
                     .get(&t.cid)
                     .and_then(|f| f.get(&t.name))
-                    .map(|f| f.data.clone())
+                    .map(|f| Arc::clone(&f.data))
                     .unwrap_or_default()
             };
             let from = (seekpos as usize).min(data.len());

@@ -274,7 +274,7 @@ impl Sim {
             .get(&cid)?
             .get(name)
             .filter(|f| !f.dir)
-            .map(|f| f.data.clone())
+            .map(|f| f.data.to_vec())
     }
 
     /// Stores a file.
@@ -283,7 +283,7 @@ impl Sim {
         w.files.entry(cid).or_default().insert(
             name.into(),
             world::FileEntry {
-                data,
+                data: Arc::new(data),
                 dir: false,
                 datetime: world::unix_now(),
             },

@@ -98,7 +98,8 @@ pub struct SessionHandle {
 
 #[derive(Debug, Clone)]
 pub struct FileEntry {
-    pub data: Vec<u8>,
+    /// Shared, so that a download sends it without copying it first.
+    pub data: std::sync::Arc<Vec<u8>>,
     pub dir: bool,
     pub datetime: u64,
 }

@@ -1,7 +1,7 @@
 //! The file transfer port on tokio sockets: what a transfer moves, by ticket or by address and
 //! key (py-ts3's class-level `TS3FileTransfer.upload` / `download`), over any tokio reader or
 //! writer. Every socket has connect, read and write timeouts; buffers are fixed
-//! (64 KiB), whatever the file's size.
+//! (256 KiB), whatever the file's size.
 
 use std::io::SeekFrom;
 use std::time::Duration;
@@ -14,7 +14,7 @@ pub use ts3q_runtime::transfer::{
 };
 use ts3q_runtime::Error;
 
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 256 * 1024;
 
 /// `f`, or a `TimedOut` I/O error after `t`.
 async fn within<T>(

@@ -169,8 +169,12 @@ fn throughput() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let conn = ts3q_tokio::Connection::connect(options(port)).await.unwrap();
-        conn.exec(Command::new("use").param("sid", 1)).await.unwrap();
+        let conn = ts3q_tokio::Connection::connect(options(port))
+            .await
+            .unwrap();
+        conn.exec(Command::new("use").param("sid", 1))
+            .await
+            .unwrap();
         let t = Instant::now();
         for _ in 0..N {
             conn.exec(Command::new("clientinfo").param("clid", 1))
@@ -210,8 +214,12 @@ fn throughput() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let conn = ts3q_tokio::Connection::connect(options(port)).await.unwrap();
-        conn.exec(Command::new("use").param("sid", 1)).await.unwrap();
+        let conn = ts3q_tokio::Connection::connect(options(port))
+            .await
+            .unwrap();
+        conn.exec(Command::new("use").param("sid", 1))
+            .await
+            .unwrap();
         let t = Instant::now();
         for _ in 0..N {
             conn.exec(Command::new("clientinfo").param("clid", 1))

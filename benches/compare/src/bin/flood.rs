@@ -33,10 +33,7 @@ fn options(addr: std::net::SocketAddr, overflow: Overflow) -> Options {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let secs: u64 = args
-        .get(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
+    let secs: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
     if args.len() >= 4 {
         return case(&args[2], &args[3], Duration::from_secs(secs));
     }
@@ -85,5 +82,8 @@ fn case(runtime: &str, policy: &str, length: Duration) {
                 while tick(c.exec(Command::new("version")).await.is_ok()) {}
             }),
     }
-    println!("| {runtime} | {policy} | {answered} | {:.1} MiB |", rss_mib());
+    println!(
+        "| {runtime} | {policy} | {answered} | {:.1} MiB |",
+        rss_mib()
+    );
 }

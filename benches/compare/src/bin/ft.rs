@@ -1,0 +1,230 @@
+//! File transfer speed and memory: upload then download a file of N MiB (default 100) on
+//! loopback, with each ts3q runtime and with py-ts3 2.0.0b3's `TS3FileTransfer`, against one
+//! simulator process, in the same run. Each client runs in a process of its own and reports
+//! its peak resident memory (`VmHWM`; py-ts3: `ru_maxrss`).
+//!
+//! ```sh
+//! cargo run --release --manifest-path benches/compare/Cargo.toml --bin ft -- 100
+//! ```
+//! prints one line per client: `NAME upload=MB/s download=MB/s rss=MB` (MB = 10^6 bytes).
+//! py-ts3 runs when `benches/compare/target/pyts3-venv` exists (the `compare` binary makes it).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Stdio};
+use std::time::Instant;
+
+use ts3q::options::Options;
+use ts3q::{Command, Config, Mode};
+use ts3q_blocking::transfer::{Download, Upload};
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib * 1024.0 / 1e6)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("case") {
+        let port: u16 = args[3].parse().expect("port");
+        return case(&args[2], port, Path::new(&args[4]));
+    }
+    let mib: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let dir = std::env::temp_dir().join(format!("ts3q-ft-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("file.bin");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&src).unwrap());
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut block = vec![0u8; 1 << 20];
+        for _ in 0..mib {
+            for b in block.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = (x >> 32) as u8;
+            }
+            f.write_all(&block).unwrap();
+        }
+    }
+    let (mut sim, port) = spawn_sim();
+    for name in ["ts3q-blocking", "ts3q-smol", "ts3q-tokio"] {
+        let out = Process::new(&args[0])
+            .args(["case", name, &port.to_string(), src.to_str().unwrap()])
+            .output()
+            .expect("client process");
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyts3-venv/bin/python");
+    if py.exists() {
+        let out = Process::new(py)
+            .arg("-c")
+            .arg(PY)
+            .args([
+                &port.to_string(),
+                src.to_str().unwrap(),
+                dir.join("py-copy.bin").to_str().unwrap(),
+            ])
+            .output()
+            .expect("py-ts3");
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    } else {
+        println!("py-ts3 (no venv: run the compare binary first)");
+    }
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+const PY: &str = r#"
+import resource, sys, time, ts3
+port, src, dst = sys.argv[1], sys.argv[2], sys.argv[3]
+with ts3.query.TS3ServerConnection("telnet://serveradmin:pw@127.0.0.1:" + port) as c:
+    c.exec_("use", sid=1)
+    ft = ts3.filetransfer.TS3FileTransfer(c)
+    size = __import__("os").path.getsize(src)
+    t = time.perf_counter()
+    with open(src, "rb") as f:
+        ft.init_upload(input_file=f, name="/py.bin", cid=1)
+    up = size / (time.perf_counter() - t) / 1e6
+    t = time.perf_counter()
+    with open(dst, "wb") as f:
+        ft.init_download(output_file=f, name="/py.bin", cid=1)
+    down = size / (time.perf_counter() - t) / 1e6
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    print("py-ts3 upload=%.0fMB/s download=%.0fMB/s rss=%.1fMB" % (up, down, rss))
+"#;
+
+/// One client: upload `src`, download it back, check it, print the line.
+fn case(name: &str, port: u16, src: &Path) {
+    let size = std::fs::metadata(src).unwrap().len();
+    let dst: PathBuf = src.with_extension(format!("{name}.copy"));
+    let options = Options::from_uri(
+        &format!("telnet://serveradmin:pw@127.0.0.1:{port}"),
+        Mode::ServerQuery,
+    )
+    .unwrap()
+    .config(Config::server_query().flood_limit(None));
+    let remote = format!("/{name}.bin");
+    let (up, down);
+    match name {
+        "ts3q-blocking" => {
+            let mut c = ts3q_blocking::Connection::connect(options).unwrap();
+            c.exec(Command::new("use").param("sid", 1)).unwrap();
+            let t = Instant::now();
+            c.upload(
+                &Upload::new(&remote, 1),
+                &mut std::fs::File::open(src).unwrap(),
+            )
+            .unwrap();
+            up = t.elapsed();
+            let t = Instant::now();
+            let mut out = std::fs::File::create(&dst).unwrap();
+            c.download(&Download::new(&remote, 1), &mut out).unwrap();
+            down = t.elapsed();
+        }
+        "ts3q-smol" => {
+            (up, down) = smol::block_on(async {
+                let c = ts3q_smol::Connection::connect(options).await.unwrap();
+                c.exec(Command::new("use").param("sid", 1)).await.unwrap();
+                let t = Instant::now();
+                let mut f = smol::fs::File::open(src).await.unwrap();
+                c.upload(&Upload::new(&remote, 1), &mut f).await.unwrap();
+                let up = t.elapsed();
+                let t = Instant::now();
+                let mut out = smol::fs::File::create(&dst).await.unwrap();
+                c.download(&Download::new(&remote, 1), &mut out)
+                    .await
+                    .unwrap();
+                (up, t.elapsed())
+            });
+        }
+        _ => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            (up, down) = rt.block_on(async {
+                let c = ts3q_tokio::Connection::connect(options).await.unwrap();
+                c.exec(Command::new("use").param("sid", 1)).await.unwrap();
+                let t = Instant::now();
+                let mut f = tokio::fs::File::open(src).await.unwrap();
+                c.upload(&Upload::new(&remote, 1), &mut f).await.unwrap();
+                let up = t.elapsed();
+                let t = Instant::now();
+                let mut out = tokio::fs::File::create(&dst).await.unwrap();
+                c.download(&Download::new(&remote, 1), &mut out)
+                    .await
+                    .unwrap();
+                (up, t.elapsed())
+            });
+        }
+    }
+    assert!(same(src, &dst), "{name}: the copy differs");
+    let _ = std::fs::remove_file(&dst);
+    let mbps = |d: std::time::Duration| size as f64 / d.as_secs_f64() / 1e6;
+    println!(
+        "{name} upload={:.0}MB/s download={:.0}MB/s rss={:.1}MB",
+        mbps(up),
+        mbps(down),
+        peak_rss_mb()
+    );
+}
+
+fn same(a: &Path, b: &Path) -> bool {
+    let (mut a, mut b) = (
+        std::fs::File::open(a).unwrap(),
+        std::fs::File::open(b).unwrap(),
+    );
+    let (mut x, mut y) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    loop {
+        let n = a.read(&mut x).unwrap();
+        if n == 0 {
+            return b.read(&mut y).unwrap() == 0;
+        }
+        if b.read_exact(&mut y[..n]).is_err() || x[..n] != y[..n] {
+            return false;
+        }
+    }
+}
+
+/// Starts a `ts3-sim` process; returns it and its query port.
+fn spawn_sim() -> (std::process::Child, u16) {
+    let bin = ts3_sim::ssh::bridge_binary().expect("ts3-sim binary");
+    let mut child = Process::new(bin)
+        .args([
+            "--query-port",
+            "0",
+            "--client-query-port",
+            "0",
+            "--ft-port",
+            "0",
+            "--password",
+            "pw",
+            "--no-flood",
+            "--idle-timeout",
+            "0",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("ts3-sim");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let port = first
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    (child, port)
+}
