@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use ts3q::{Client, CloseReason, Command, Event, Output, RequestError, RequestId, Response};
 use ts3q_runtime::asynch::CLOSE_TIMEOUT;
+use ts3q_runtime::files::{self, ActiveTransfer, FileEntry};
 use ts3q_runtime::session::{self, Reconnected};
 use ts3q_runtime::transfer::{self, no_progress, Download, Plan, Transferred, Upload};
 use ts3q_runtime::{Error, Exec, Options, Overflow, Query, Request};
@@ -532,6 +533,42 @@ impl Connection {
     pub fn stored_size(&mut self, request: &Upload) -> Result<u64, Error> {
         let info = self.exec(transfer::file_info_command(request))?;
         transfer::size_of(&info)
+    }
+
+    /// The entries of directory `path` (`/` for the top) of channel `cid`
+    /// (`ftgetfilelist`); an empty directory is an empty list.
+    pub fn files(&mut self, cid: u32, cpw: &str, path: &str) -> Result<Vec<FileEntry>, Error> {
+        files::all(self.exec(files::list(cid, cpw, path)), FileEntry::from_item)
+    }
+
+    /// One file's entry (`ftgetfileinfo`).
+    pub fn file_info(&mut self, cid: u32, cpw: &str, name: &str) -> Result<FileEntry, Error> {
+        files::one(self.exec(files::info(cid, cpw, name)), FileEntry::from_item)
+    }
+
+    /// Deletes files and empty directories (`ftdeletefile`).
+    pub fn delete_files(&mut self, cid: u32, cpw: &str, names: &[&str]) -> Result<(), Error> {
+        self.exec(files::delete(cid, cpw, names)).map(drop)
+    }
+
+    /// Creates a directory (`ftcreatedir`).
+    pub fn create_dir(&mut self, cid: u32, cpw: &str, dirname: &str) -> Result<(), Error> {
+        self.exec(files::create_dir(cid, cpw, dirname)).map(drop)
+    }
+
+    /// Renames or moves a file within a channel (`ftrenamefile`).
+    pub fn rename_file(&mut self, cid: u32, cpw: &str, old: &str, new: &str) -> Result<(), Error> {
+        self.exec(files::rename(cid, cpw, old, new)).map(drop)
+    }
+
+    /// The transfers under way on the server (`ftlist`).
+    pub fn transfers(&mut self) -> Result<Vec<ActiveTransfer>, Error> {
+        files::all(self.exec(files::transfers()), ActiveTransfer::from_item)
+    }
+
+    /// Cancels a transfer (`ftstop`); `delete` removes its partial file.
+    pub fn stop_transfer(&mut self, serverftfid: u32, delete: bool) -> Result<(), Error> {
+        self.exec(files::stop(serverftfid, delete)).map(drop)
     }
 
     /// Sends the bytes of a granted upload (the second half of [`upload`](Self::upload),

@@ -6,6 +6,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::Shutdown;
 
 pub use ts3q::filetransfer::Progress;
+pub use ts3q_runtime::files::{ActiveTransfer, FileEntry};
 use ts3q_runtime::transfer::Meter;
 pub use ts3q_runtime::transfer::{
     address, next_ftid, Download, Plan, Timeouts, Transferred, Upload,

@@ -5,7 +5,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use ts3q::{Event, OwnedItem, Response};
-use ts3q_blocking::transfer::{self, Download, Plan, Progress, Transferred, Upload};
+use ts3q_blocking::transfer::{
+    self, ActiveTransfer, Download, FileEntry, Plan, Progress, Transferred, Upload,
+};
 use ts3q_blocking::Connection;
 use ts3q_runtime::suite::Adapter;
 use ts3q_runtime::{Error, Options, Reconnected, Request};
@@ -82,6 +84,15 @@ impl Adapter for Blocking {
     }
     async fn init_download(c: &mut Connection, request: &Download) -> Result<Plan, Error> {
         c.init_download(request)
+    }
+    async fn files(c: &mut Connection, cid: u32, path: &str) -> Result<Vec<FileEntry>, Error> {
+        c.files(cid, "", path)
+    }
+    async fn file_info(c: &mut Connection, cid: u32, name: &str) -> Result<FileEntry, Error> {
+        c.file_info(cid, "", name)
+    }
+    async fn transfers(c: &mut Connection) -> Result<Vec<ActiveTransfer>, Error> {
+        c.transfers()
     }
     async fn download_by_key(
         path: &Path,

@@ -19,6 +19,7 @@ use ts3q::{
     SendError, SessionLog,
 };
 
+use crate::files::{self, ActiveTransfer, FileEntry};
 use crate::query::{Exec, Query, Request};
 use crate::session::{self, Reconnected};
 use crate::transfer::{self, Download, Plan, Upload};
@@ -358,6 +359,59 @@ impl<R: Runtime> Connection<R> {
     pub async fn stored_size(&self, request: &Upload) -> Result<u64, Error> {
         let info = self.exec(transfer::file_info_command(request)).await?;
         transfer::size_of(&info)
+    }
+
+    /// The entries of directory `path` (`/` for the top) of channel `cid`
+    /// (`ftgetfilelist`); an empty directory is an empty list.
+    pub async fn files(&self, cid: u32, cpw: &str, path: &str) -> Result<Vec<FileEntry>, Error> {
+        files::all(
+            self.exec(files::list(cid, cpw, path)).await,
+            FileEntry::from_item,
+        )
+    }
+
+    /// One file's entry (`ftgetfileinfo`).
+    pub async fn file_info(&self, cid: u32, cpw: &str, name: &str) -> Result<FileEntry, Error> {
+        files::one(
+            self.exec(files::info(cid, cpw, name)).await,
+            FileEntry::from_item,
+        )
+    }
+
+    /// Deletes files and empty directories (`ftdeletefile`).
+    pub async fn delete_files(&self, cid: u32, cpw: &str, names: &[&str]) -> Result<(), Error> {
+        self.exec(files::delete(cid, cpw, names)).await.map(drop)
+    }
+
+    /// Creates a directory (`ftcreatedir`).
+    pub async fn create_dir(&self, cid: u32, cpw: &str, dirname: &str) -> Result<(), Error> {
+        self.exec(files::create_dir(cid, cpw, dirname))
+            .await
+            .map(drop)
+    }
+
+    /// Renames or moves a file within a channel (`ftrenamefile`).
+    pub async fn rename_file(
+        &self,
+        cid: u32,
+        cpw: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<(), Error> {
+        self.exec(files::rename(cid, cpw, old, new)).await.map(drop)
+    }
+
+    /// The transfers under way on the server (`ftlist`).
+    pub async fn transfers(&self) -> Result<Vec<ActiveTransfer>, Error> {
+        files::all(
+            self.exec(files::transfers()).await,
+            ActiveTransfer::from_item,
+        )
+    }
+
+    /// Cancels a transfer (`ftstop`); `delete` removes its partial file.
+    pub async fn stop_transfer(&self, serverftfid: u32, delete: bool) -> Result<(), Error> {
+        self.exec(files::stop(serverftfid, delete)).await.map(drop)
     }
 }
 

@@ -31,6 +31,7 @@
 
 pub mod asynch;
 mod error;
+pub mod files;
 pub mod hostkey;
 mod query;
 pub mod session;

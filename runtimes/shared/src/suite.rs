@@ -28,6 +28,7 @@ use ts3q::{
     Transport,
 };
 
+use crate::files::{self, ActiveTransfer, FileEntry};
 use crate::transfer::{Download, Plan, Transferred, Upload};
 use crate::{Error, EventQueue, Options, Overflow, Reconnect, Reconnected, Request};
 use ts3q::filetransfer::Progress;
@@ -89,6 +90,12 @@ pub trait Adapter {
     ) -> Result<u64, Error>;
     /// `conn.init_download(request)`.
     async fn init_download(c: &mut Self::Conn, request: &Download) -> Result<Plan, Error>;
+    /// `conn.files(cid, "", path)`.
+    async fn files(c: &mut Self::Conn, cid: u32, path: &str) -> Result<Vec<FileEntry>, Error>;
+    /// `conn.file_info(cid, "", name)`.
+    async fn file_info(c: &mut Self::Conn, cid: u32, name: &str) -> Result<FileEntry, Error>;
+    /// `conn.transfers()`.
+    async fn transfers(c: &mut Self::Conn) -> Result<Vec<ActiveTransfer>, Error>;
     /// Runs every request, up to `tasks` at once on the async runtimes (pipelined through
     /// clones of the connection), one after another on the blocking one; the results in order.
     async fn exec_all(
@@ -216,6 +223,15 @@ impl<A: AsyncAdapter> Adapter for A {
     async fn init_download(c: &mut A::Conn, request: &Download) -> Result<Plan, Error> {
         c.init_download(request).await
     }
+    async fn files(c: &mut A::Conn, cid: u32, path: &str) -> Result<Vec<FileEntry>, Error> {
+        c.files(cid, "", path).await
+    }
+    async fn file_info(c: &mut A::Conn, cid: u32, name: &str) -> Result<FileEntry, Error> {
+        c.file_info(cid, "", name).await
+    }
+    async fn transfers(c: &mut A::Conn) -> Result<Vec<ActiveTransfer>, Error> {
+        c.transfers().await
+    }
     async fn download_by_key(
         path: &Path,
         host: &str,
@@ -314,6 +330,7 @@ macro_rules! runtime_suite {
             file_transfer_round_trips_with_progress => file_transfer_round_trips(),
             file_transfer_resumes_after_a_cut => file_transfer_resumes_after_a_cut(),
             file_transfer_refusals_are_typed => file_transfer_refusals(),
+            file_commands_are_typed => file_commands(),
             event_flood_drop_oldest_keeps_memory_flat => flood_drop_oldest(),
             event_flood_back_pressure_keeps_memory_flat => flood_back_pressure(),
             chaos_drops_under_load_every_command_answered_once => chaos(),
@@ -1509,4 +1526,86 @@ pub fn pacing_visible<A: Adapter>() {
             && !l.contains("pa\\:ss")),
         "credentials never reach the log: {logins:?}"
     );
+}
+
+/// The other file commands: a directory made, a file listed, its info, renamed, deleted; a
+/// granted transfer in `ftlist`, stopped with `ftstop` (its key then refused).
+pub fn file_commands<A: Adapter>() {
+    let sim = demo_sim(None);
+    let t = target(&sim, Via::Tcp);
+    let dir = scratch_dir(&sim);
+    let src = dir.join("f.bin");
+    std::fs::write(&src, bytes(4321, 9)).unwrap();
+    A::block_on(async {
+        let mut c = A::connect(quiet(t.options.clone())).await.unwrap();
+        A::exec(&mut c, req(Command::new("use").param("sid", 1)))
+            .await
+            .unwrap();
+        assert!(
+            A::files(&mut c, 1, "/").await.unwrap().is_empty(),
+            "nothing yet"
+        );
+        A::exec(&mut c, req(files::create_dir(1, "", "/docs")))
+            .await
+            .unwrap();
+        let mut r = Vec::new();
+        A::upload(&mut c, &src, &Upload::new("/docs/a b.bin", 1), &mut r)
+            .await
+            .unwrap();
+        let top = A::files(&mut c, 1, "/").await.unwrap();
+        assert_eq!(top.len(), 1);
+        assert!(top[0].is_dir && top[0].name == "docs", "{top:?}");
+        let docs = A::files(&mut c, 1, "/docs").await.unwrap();
+        assert_eq!(docs.len(), 1);
+        assert_eq!(
+            (docs[0].name.as_str(), docs[0].size, docs[0].is_dir),
+            ("a b.bin", 4321, false)
+        );
+        let info = A::file_info(&mut c, 1, "/docs/a b.bin").await.unwrap();
+        assert_eq!(info.size, 4321);
+        A::exec(
+            &mut c,
+            req(files::rename(1, "", "/docs/a b.bin", "/docs/c.bin")),
+        )
+        .await
+        .unwrap();
+        let e = A::file_info(&mut c, 1, "/docs/a b.bin").await.unwrap_err();
+        assert_eq!(e.query_id(), Some(2051), "{e:?}");
+        A::exec(&mut c, req(files::delete(1, "", &["/docs/c.bin"])))
+            .await
+            .unwrap();
+        assert!(A::files(&mut c, 1, "/docs").await.unwrap().is_empty());
+
+        assert!(A::transfers(&mut c).await.unwrap().is_empty());
+        A::upload(&mut c, &src, &Upload::new("/g.bin", 1), &mut r)
+            .await
+            .unwrap();
+        let plan = A::init_download(&mut c, &Download::new("/g.bin", 1))
+            .await
+            .unwrap();
+        let running = A::transfers(&mut c).await.unwrap();
+        assert_eq!(running.len(), 1);
+        assert_eq!(
+            (running[0].name.as_str(), running[0].serverftfid),
+            ("g.bin", plan.ticket.serverftfid)
+        );
+        A::exec(&mut c, req(files::stop(plan.ticket.serverftfid, false)))
+            .await
+            .unwrap();
+        let ft = sim.ft_addr();
+        let host = ft.ip().to_string();
+        let key = plan.ticket.key.clone();
+        let e = A::download_by_key(&dir.join("g.bin"), &host, ft.port(), &key, plan.progress)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Transfer(FtError::KeyRefused)),
+            "stopped: {e:?}"
+        );
+        let e = A::exec(&mut c, req(files::stop(plan.ticket.serverftfid, false)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.query_id(), Some(2053));
+    });
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -80,6 +80,8 @@ const NEEDS_SERVER: &[&str] = &[
     "ftdeletefile",
     "ftcreatedir",
     "ftrenamefile",
+    "ftlist",
+    "ftstop",
     "serveredit",
 ];
 
@@ -157,6 +159,8 @@ fn server_command(
         "ftdeletefile" => ftdeletefile(w, cmd),
         "ftcreatedir" => ftcreatedir(w, cmd),
         "ftrenamefile" => ftrenamefile(w, cmd),
+        "ftlist" => ftlist(w),
+        "ftstop" => ftstop(w, cmd),
         _ => Err(err::not_found()),
     }
 }
@@ -1168,11 +1172,59 @@ fn ftinit(w: &mut World, cmd: &ParsedCommand, upload: bool) -> Result<Reply, Rep
         Transfer {
             cid,
             name,
+            clientftfid,
+            serverftfid,
             kind,
             expires,
         },
     );
     Ok(Reply::items(i))
+}
+
+/// Transfers granted and not finished: here, the tickets not yet redeemed.
+fn ftlist(w: &World) -> Result<Reply, Reply> {
+    let mut i = Items::new();
+    let mut granted: Vec<_> = w.transfers.values().collect();
+    granted.sort_by_key(|t| t.serverftfid);
+    for t in granted {
+        let (path, name) = match t.name.rfind('/') {
+            Some(at) => (&t.name[..=at], &t.name[at + 1..]),
+            None => ("/", t.name.as_str()),
+        };
+        let (size, sender) = match t.kind {
+            TransferKind::Upload { size, .. } => (size, 1),
+            TransferKind::Download { .. } => (0, 0),
+        };
+        i.item()
+            .kv("clid", 0)
+            .kv("cid", t.cid)
+            .kv("path", path)
+            .kv("name", name)
+            .kv("size", size)
+            .kv("sizedone", 0)
+            .kv("clientftfid", t.clientftfid)
+            .kv("serverftfid", t.serverftfid)
+            .kv("sender", sender)
+            .kv("status", 0)
+            .kv("current_speed", 0)
+            .kv("average_speed", 0)
+            .kv("runtime", 0);
+    }
+    if i.is_empty() {
+        return Err(Reply::error(1281, "database empty result set"));
+    }
+    Ok(Reply::items(i))
+}
+
+/// Cancels a granted transfer by its `serverftfid`.
+fn ftstop(w: &mut World, cmd: &ParsedCommand) -> Result<Reply, Reply> {
+    let id = number(cmd, "serverftfid")?;
+    let before = w.transfers.len();
+    w.transfers.retain(|_, t| t.serverftfid != id);
+    if w.transfers.len() == before {
+        return Err(Reply::error(2053, "invalid transfer id"));
+    }
+    Ok(Reply::ok())
 }
 
 fn ftgetfilelist(w: &World, cmd: &ParsedCommand) -> Result<Reply, Reply> {

@@ -114,6 +114,8 @@ pub enum TransferKind {
 pub struct Transfer {
     pub cid: u32,
     pub name: String,
+    pub clientftfid: u32,
+    pub serverftfid: u32,
     pub kind: TransferKind,
     pub expires: Instant,
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use smol::future::FutureExt;
 use smol::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 pub use ts3q::filetransfer::Progress;
+pub use ts3q_runtime::files::{ActiveTransfer, FileEntry};
 use ts3q_runtime::transfer::Meter;
 pub use ts3q_runtime::transfer::{
     address, next_ftid, Download, Plan, Timeouts, Transferred, Upload,

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 pub use ts3q::filetransfer::Progress;
+pub use ts3q_runtime::files::{ActiveTransfer, FileEntry};
 use ts3q_runtime::transfer::Meter;
 pub use ts3q_runtime::transfer::{
     address, next_ftid, Download, Plan, Timeouts, Transferred, Upload,
