@@ -22,7 +22,7 @@ use ts3q::{
 use crate::files::{self, ActiveTransfer, FileEntry};
 use crate::query::{Exec, Query, Request};
 use crate::session::{self, Reconnected};
-use crate::transfer::{self, Download, Plan, Upload};
+use crate::transfer::{self, Download, Plan, Transferred, Upload};
 use crate::Error;
 
 /// A boxed, sendable future: the driver task, and what an async [`Query`] returns.
@@ -32,6 +32,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Runtime: Send + Sync + 'static {
     /// The query transport: a TCP stream or an SSH channel.
     type Io: Transport;
+    /// A file transfer connection.
+    type Socket: transfer::Socket;
     /// Opens the transport `options` name (raw TCP or SSH with its host key check), within
     /// `options.connect_timeout`.
     fn connect(options: &Options) -> impl Future<Output = Result<Self::Io, Error>> + Send;
@@ -359,6 +361,76 @@ impl<R: Runtime> Connection<R> {
     pub async fn stored_size(&self, request: &Upload) -> Result<u64, Error> {
         let info = self.exec(transfer::file_info_command(request)).await?;
         transfer::size_of(&info)
+    }
+
+    /// Uploads from `file` (from where the server asks: with `resume`, the size it has) and
+    /// checks that the server stored all of it, reporting progress at most every 50 ms and
+    /// once at the end. The file's size. (The runtimes' `upload` and
+    /// `upload_with_progress` take a file in their own I/O traits and call this.)
+    pub async fn upload_from(
+        &self,
+        request: &Upload,
+        file: &mut impl transfer::Source,
+        report: impl FnMut(Transferred),
+    ) -> Result<u64, Error> {
+        let size = file.seek(std::io::SeekFrom::End(0)).await?;
+        let plan = self.init_upload(request, size).await?;
+        self.upload_plan_from(&plan, file, report).await?;
+        let stored = self.stored_size(request).await?;
+        transfer::check_stored(plan.progress.start, size, stored)
+    }
+
+    /// Downloads into `out`, from `request`'s seek position, reporting progress. The file's
+    /// size.
+    pub async fn download_into(
+        &self,
+        request: &Download,
+        out: &mut impl transfer::Sink,
+        report: impl FnMut(Transferred),
+    ) -> Result<u64, Error> {
+        let plan = self.init_download(request).await?;
+        self.download_plan_into(&plan, out, report).await
+    }
+
+    /// Sends the bytes of a granted upload ([`init_upload`](Self::init_upload)), without
+    /// the check that the server stored them.
+    pub async fn upload_plan_from(
+        &self,
+        plan: &Plan,
+        file: &mut impl transfer::Source,
+        report: impl FnMut(Transferred),
+    ) -> Result<u64, Error> {
+        let (t, timeouts) = (&plan.ticket, self.transfer_timeouts());
+        transfer::upload_to::<R>(
+            &plan.host,
+            t.port,
+            &t.key,
+            file,
+            plan.progress,
+            timeouts,
+            report,
+        )
+        .await
+    }
+
+    /// Receives the bytes of a granted download ([`init_download`](Self::init_download)).
+    pub async fn download_plan_into(
+        &self,
+        plan: &Plan,
+        out: &mut impl transfer::Sink,
+        report: impl FnMut(Transferred),
+    ) -> Result<u64, Error> {
+        let (t, timeouts) = (&plan.ticket, self.transfer_timeouts());
+        transfer::download_from::<R>(
+            &plan.host,
+            t.port,
+            &t.key,
+            out,
+            plan.progress,
+            timeouts,
+            report,
+        )
+        .await
     }
 
     /// The entries of directory `path` (`/` for the top) of channel `cid`

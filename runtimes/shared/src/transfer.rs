@@ -338,3 +338,126 @@ pub fn check_stored(plan_start: u64, expected: u64, stored: u64) -> Result<u64, 
 
 /// Discards progress reports.
 pub fn no_progress(_: Transferred) {}
+
+/// What an async runtime's transfer loops read from: a file (or anything) in that runtime's
+/// own I/O traits, behind the runtime's wrapper.
+pub trait Source {
+    /// Reads some bytes; 0 at the end.
+    fn read(&mut self, buf: &mut [u8]) -> impl std::future::Future<Output = io::Result<usize>>;
+    /// Seeks; the new position.
+    fn seek(&mut self, pos: io::SeekFrom) -> impl std::future::Future<Output = io::Result<u64>>;
+}
+
+/// What an async runtime's transfer loops write to.
+pub trait Sink {
+    /// Writes all of `data`.
+    fn write_all(&mut self, data: &[u8]) -> impl std::future::Future<Output = io::Result<()>>;
+    /// Flushes.
+    fn flush(&mut self) -> impl std::future::Future<Output = io::Result<()>>;
+}
+
+/// A connection to a transfer port, on an async runtime.
+pub trait Socket: Sized {
+    /// Connects to `host:port`.
+    fn connect(host: &str, port: u16) -> impl std::future::Future<Output = io::Result<Self>>;
+    /// Reads some bytes; 0 at the end.
+    fn read(&mut self, buf: &mut [u8]) -> impl std::future::Future<Output = io::Result<usize>>;
+    /// Writes all of `data`.
+    fn write_all(&mut self, data: &[u8]) -> impl std::future::Future<Output = io::Result<()>>;
+    /// Closes the sending half (the server then knows the upload is complete).
+    fn shutdown_write(&mut self) -> impl std::future::Future<Output = ()>;
+}
+
+const CHUNK: usize = 256 * 1024;
+
+/// `f`, or a `TimedOut` I/O error after `t` on runtime `R`'s timer.
+async fn within<R: crate::asynch::Runtime, T>(
+    t: Duration,
+    f: impl std::future::Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    use futures_lite::FutureExt;
+    let deadline = Instant::now() + t;
+    f.or(async {
+        R::sleep_until(deadline).await;
+        Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("no progress within {t:?}"),
+        ))
+    })
+    .await
+}
+
+async fn open<R: crate::asynch::Runtime>(
+    host: &str,
+    port: u16,
+    key: &str,
+    t: Timeouts,
+) -> Result<R::Socket, Error> {
+    let mut sock = within::<R, _>(t.connect, R::Socket::connect(host, port)).await?;
+    within::<R, _>(t.idle, sock.write_all(key.as_bytes())).await?;
+    Ok(sock)
+}
+
+/// Sends `file` from `progress.start` to the transfer port `host:port` with `key` on runtime
+/// `R`, reporting progress (at most every 50 ms, and at the end). The file's size once every
+/// byte went out; a cut connection is [`Error::TransferInterrupted`] with the bytes that did.
+pub async fn upload_to<R: crate::asynch::Runtime>(
+    host: &str,
+    port: u16,
+    key: &str,
+    file: &mut impl Source,
+    progress: Progress,
+    timeouts: Timeouts,
+    report: impl FnMut(Transferred),
+) -> Result<u64, Error> {
+    let mut meter = Meter::new(progress, report);
+    let mut sock = open::<R>(host, port, key, timeouts).await?;
+    file.seek(io::SeekFrom::Start(meter.start())).await?;
+    let mut buf = vec![0u8; CHUNK];
+    while meter.remaining() > 0 {
+        let want = meter.remaining().min(CHUNK as u64) as usize;
+        let n = file.read(&mut buf[..want]).await?;
+        if n == 0 {
+            break; // the file shrank under us: finish() says so
+        }
+        if let Err(e) = within::<R, _>(timeouts.idle, sock.write_all(&buf[..n])).await {
+            return meter.finish(Some(e));
+        }
+        meter.moved(n as u64);
+    }
+    // No acknowledgement: the server closes once it has everything.
+    sock.shutdown_write().await;
+    while let Ok(n) = within::<R, _>(timeouts.idle, sock.read(&mut buf)).await {
+        if n == 0 {
+            break;
+        }
+    }
+    meter.finish(None)
+}
+
+/// Receives a file from the transfer port `host:port` with `key` into `out` on runtime `R`,
+/// reporting progress. The file's size once every byte arrived.
+pub async fn download_from<R: crate::asynch::Runtime>(
+    host: &str,
+    port: u16,
+    key: &str,
+    out: &mut impl Sink,
+    progress: Progress,
+    timeouts: Timeouts,
+    report: impl FnMut(Transferred),
+) -> Result<u64, Error> {
+    let mut meter = Meter::new(progress, report);
+    let mut sock = open::<R>(host, port, key, timeouts).await?;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = match within::<R, _>(timeouts.idle, sock.read(&mut buf)).await {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => return meter.finish(Some(e)),
+        };
+        out.write_all(&buf[..n]).await?;
+        meter.moved(n as u64);
+    }
+    out.flush().await?;
+    meter.finish(None)
+}

@@ -52,17 +52,8 @@ pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
                 data.extend_from_slice(keep);
                 data
             };
-            let end = data.len() + want as usize;
-            data.resize(end, 0);
-            let mut at = end - want as usize;
-            while at < end {
-                let stop = (at + (1 << 20)).min(end);
-                match stream.read(&mut data[at..stop]) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => at += n,
-                }
-            }
-            data.truncate(at);
+            // Straight into the spare capacity, without zeroing it first.
+            let _ = (&mut stream).take(want).read_to_end(&mut data);
             // What arrived is kept, complete or not, so `resume=1` can continue it.
             let mut w = lock(&shared.world);
             if let Some(i) = w

@@ -1,16 +1,16 @@
 //! The smol adapter: the shared async connection on smol's timers and sockets, plus the file
 //! transfer byte loops over `futures-io` streams.
 
-use std::io::SeekFrom;
 use std::ops::Deref;
 use std::time::Instant;
 
-use smol::io::{AsyncRead, AsyncSeek, AsyncSeekExt, AsyncWrite};
+use smol::io::{AsyncRead, AsyncSeek, AsyncWrite};
 use ts3q::Mode;
 use ts3q_runtime::asynch::{self, BoxFuture, Runtime};
-use ts3q_runtime::transfer::{self, no_progress, Download, Plan, Transferred, Upload};
+use ts3q_runtime::transfer::{no_progress, Download, Plan, Transferred, Upload};
 use ts3q_runtime::{Error, Options};
 
+use crate::transfer::{Futures, TransferSocket};
 use crate::transport::Io;
 
 /// The smol [`Runtime`]: smol's timers, `Async` TCP sockets, async-ssh2-lite sessions.
@@ -19,6 +19,7 @@ pub struct Smol;
 
 impl Runtime for Smol {
     type Io = Io;
+    type Socket = TransferSocket;
 
     async fn connect(options: &Options) -> Result<Io, Error> {
         Io::connect(options).await
@@ -112,11 +113,7 @@ impl Connection {
         file: &mut (impl AsyncRead + AsyncSeek + Unpin),
         report: impl FnMut(Transferred),
     ) -> Result<u64, Error> {
-        let size = file.seek(SeekFrom::End(0)).await?;
-        let plan = self.init_upload(request, size).await?;
-        self.upload_plan(&plan, file, report).await?;
-        let stored = self.stored_size(request).await?;
-        transfer::check_stored(plan.progress.start, size, stored)
+        self.upload_from(request, &mut Futures(file), report).await
     }
 
     /// Downloads into `out`, from `request`'s seek position. The file's size.
@@ -136,8 +133,7 @@ impl Connection {
         out: &mut (impl AsyncWrite + Unpin),
         report: impl FnMut(Transferred),
     ) -> Result<u64, Error> {
-        let plan = self.init_download(request).await?;
-        self.download_plan(&plan, out, report).await
+        self.download_into(request, &mut Futures(out), report).await
     }
 
     /// Sends the bytes of a granted upload (`init_upload`), without the check that the
@@ -148,17 +144,8 @@ impl Connection {
         file: &mut (impl AsyncRead + AsyncSeek + Unpin),
         report: impl FnMut(Transferred),
     ) -> Result<u64, Error> {
-        let (t, timeouts) = (&plan.ticket, self.transfer_timeouts());
-        crate::transfer::upload_to(
-            &plan.host,
-            t.port,
-            &t.key,
-            file,
-            plan.progress,
-            timeouts,
-            report,
-        )
-        .await
+        self.upload_plan_from(plan, &mut Futures(file), report)
+            .await
     }
 
     /// Receives the bytes of a granted download (`init_download`).
@@ -168,16 +155,7 @@ impl Connection {
         out: &mut (impl AsyncWrite + Unpin),
         report: impl FnMut(Transferred),
     ) -> Result<u64, Error> {
-        let (t, timeouts) = (&plan.ticket, self.transfer_timeouts());
-        crate::transfer::download_from(
-            &plan.host,
-            t.port,
-            &t.key,
-            out,
-            plan.progress,
-            timeouts,
-            report,
-        )
-        .await
+        self.download_plan_into(plan, &mut Futures(out), report)
+            .await
     }
 }

@@ -1,47 +1,61 @@
-//! The file transfer port on smol sockets: what a transfer moves, by ticket or by address and
-//! key (py-ts3's class-level `TS3FileTransfer.upload` / `download`), over any `futures-io`
-//! reader or writer. Every socket has connect, read and write timeouts; buffers are fixed
-//! (256 KiB), whatever the file's size.
+//! The file transfer port on smol: the byte loops are `ts3q_runtime::transfer`'s, over
+//! `futures-io` readers and writers through [`Futures`]. By ticket (the connection's
+//! `upload_plan` / `download_plan`) or by address and key (py-ts3's class-level
+//! `TS3FileTransfer.upload` / `download`): [`upload_to`], [`download_from`]. Every socket has
+//! connect, read and write timeouts; buffers are fixed (256 KiB), whatever the file's size.
 
-use std::io::SeekFrom;
-use std::time::Duration;
+use std::io::{self, SeekFrom};
 
-use smol::future::FutureExt;
 use smol::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 pub use ts3q::filetransfer::Progress;
 pub use ts3q_runtime::files::{ActiveTransfer, FileEntry};
-use ts3q_runtime::transfer::Meter;
 pub use ts3q_runtime::transfer::{
     address, next_ftid, Download, Plan, Timeouts, Transferred, Upload,
 };
+use ts3q_runtime::transfer::{Sink, Socket, Source};
 use ts3q_runtime::Error;
 
-const CHUNK: usize = 256 * 1024;
+/// A smol reader or writer as the shared transfer loops see it.
+#[derive(Debug)]
+pub struct Futures<T>(pub T);
 
-/// `f`, or a `TimedOut` I/O error after `t`.
-async fn within<T>(
-    t: Duration,
-    f: impl std::future::Future<Output = std::io::Result<T>>,
-) -> std::io::Result<T> {
-    f.or(async {
-        smol::Timer::after(t).await;
-        Err(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            format!("no progress within {t:?}"),
-        ))
-    })
-    .await
+impl<T: AsyncRead + AsyncSeek + Unpin> Source for Futures<T> {
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).await
+    }
+    async fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.0.seek(pos).await
+    }
 }
 
-async fn open(
-    host: &str,
-    port: u16,
-    key: &str,
-    t: Timeouts,
-) -> Result<smol::net::TcpStream, Error> {
-    let mut sock = within(t.connect, smol::net::TcpStream::connect((host, port))).await?;
-    within(t.idle, sock.write_all(key.as_bytes())).await?;
-    Ok(sock)
+impl<T: AsyncWrite + Unpin> Sink for Futures<T> {
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.0.write_all(data).await
+    }
+    async fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().await
+    }
+}
+
+/// A transfer connection on smol.
+#[derive(Debug)]
+pub struct TransferSocket(smol::net::TcpStream);
+
+impl Socket for TransferSocket {
+    async fn connect(host: &str, port: u16) -> io::Result<TransferSocket> {
+        let s = smol::net::TcpStream::connect((host, port)).await?;
+        let _ = s.set_nodelay(true);
+        Ok(TransferSocket(s))
+    }
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).await
+    }
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.0.write_all(data).await
+    }
+    async fn shutdown_write(&mut self) {
+        let _ = self.0.shutdown(std::net::Shutdown::Write);
+    }
 }
 
 /// Sends `file` from `progress.start` to the transfer port `host:port` with `key`, reporting
@@ -56,25 +70,11 @@ pub async fn upload_to(
     timeouts: Timeouts,
     report: impl FnMut(Transferred),
 ) -> Result<u64, Error> {
-    let mut meter = Meter::new(progress, report);
-    let mut sock = open(host, port, key, timeouts).await?;
-    file.seek(SeekFrom::Start(meter.start())).await?;
-    let mut buf = vec![0u8; CHUNK];
-    while meter.remaining() > 0 {
-        let want = meter.remaining().min(CHUNK as u64) as usize;
-        let n = file.read(&mut buf[..want]).await?;
-        if n == 0 {
-            break; // the file shrank under us: finish() says so
-        }
-        if let Err(e) = within(timeouts.idle, sock.write_all(&buf[..n])).await {
-            return meter.finish(Some(e));
-        }
-        meter.moved(n as u64);
-    }
-    // No acknowledgement: the server closes once it has everything.
-    let _ = sock.shutdown(std::net::Shutdown::Write);
-    let _ = within(timeouts.idle, sock.read_to_end(&mut Vec::new())).await;
-    meter.finish(None)
+    let file = &mut Futures(file);
+    ts3q_runtime::transfer::upload_to::<crate::Smol>(
+        host, port, key, file, progress, timeouts, report,
+    )
+    .await
 }
 
 /// Receives a file from the transfer port `host:port` with `key` into `out`, reporting
@@ -88,18 +88,9 @@ pub async fn download_from(
     timeouts: Timeouts,
     report: impl FnMut(Transferred),
 ) -> Result<u64, Error> {
-    let mut meter = Meter::new(progress, report);
-    let mut sock = open(host, port, key, timeouts).await?;
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = match within(timeouts.idle, sock.read(&mut buf)).await {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) => return meter.finish(Some(e)),
-        };
-        out.write_all(&buf[..n]).await?;
-        meter.moved(n as u64);
-    }
-    out.flush().await?;
-    meter.finish(None)
+    let out = &mut Futures(out);
+    ts3q_runtime::transfer::download_from::<crate::Smol>(
+        host, port, key, out, progress, timeouts, report,
+    )
+    .await
 }

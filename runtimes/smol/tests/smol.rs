@@ -174,3 +174,36 @@ fn driver_on_the_callers_executor() {
         conn.close().await.expect("close");
     }));
 }
+
+/// Transfers are `Send` futures: they can run on spawned tasks, several at once.
+#[test]
+fn transfers_on_spawned_tasks() {
+    use ts3q_smol::transfer::{Download, Upload};
+    let sim = sim(None);
+    let t = target(&sim, Via::Tcp);
+    smol::block_on(async {
+        let conn = Connection::connect(quiet(t.options.clone())).await.unwrap();
+        conn.exec(Command::new("use").param("sid", 1))
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..4u8)
+            .map(|i| {
+                let c = conn.clone();
+                smol::spawn(async move {
+                    let data = vec![i; 100_000 + usize::from(i)];
+                    let name = format!("/spawned{i}.bin");
+                    let mut src = smol::io::Cursor::new(data.clone());
+                    c.upload(&Upload::new(&name, 1), &mut src).await.unwrap();
+                    let mut back = Vec::new();
+                    c.download(&Download::new(&name, 1), &mut back)
+                        .await
+                        .unwrap();
+                    assert_eq!(back, data);
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await;
+        }
+    });
+}

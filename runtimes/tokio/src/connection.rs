@@ -1,16 +1,16 @@
 //! The tokio adapter: the shared async connection on tokio's timers and sockets, plus the file
 //! transfer byte loops over tokio's I/O traits.
 
-use std::io::SeekFrom;
 use std::ops::Deref;
 use std::time::Instant;
 
-use tokio::io::{AsyncRead, AsyncSeek, AsyncSeekExt, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite};
 use ts3q::Mode;
 use ts3q_runtime::asynch::{self, BoxFuture, Runtime};
-use ts3q_runtime::transfer::{self, no_progress, Download, Plan, Transferred, Upload};
+use ts3q_runtime::transfer::{no_progress, Download, Plan, Transferred, Upload};
 use ts3q_runtime::{Error, Options};
 
+use crate::transfer::{TokioIo, TransferSocket};
 use crate::transport::Io;
 
 /// The tokio [`Runtime`]: tokio's timers and TCP sockets, async-ssh2-lite sessions on tokio.
@@ -19,6 +19,7 @@ pub struct Tokio;
 
 impl Runtime for Tokio {
     type Io = Io;
+    type Socket = TransferSocket;
 
     async fn connect(options: &Options) -> Result<Io, Error> {
         Io::connect(options).await
@@ -99,11 +100,7 @@ impl Connection {
         file: &mut (impl AsyncRead + AsyncSeek + Unpin),
         report: impl FnMut(Transferred),
     ) -> Result<u64, Error> {
-        let size = file.seek(SeekFrom::End(0)).await?;
-        let plan = self.init_upload(request, size).await?;
-        self.upload_plan(&plan, file, report).await?;
-        let stored = self.stored_size(request).await?;
-        transfer::check_stored(plan.progress.start, size, stored)
+        self.upload_from(request, &mut TokioIo(file), report).await
     }
 
     /// Downloads into `out`, from `request`'s seek position. The file's size.
@@ -123,8 +120,7 @@ impl Connection {
         out: &mut (impl AsyncWrite + Unpin),
         report: impl FnMut(Transferred),
     ) -> Result<u64, Error> {
-        let plan = self.init_download(request).await?;
-        self.download_plan(&plan, out, report).await
+        self.download_into(request, &mut TokioIo(out), report).await
     }
 
     /// Sends the bytes of a granted upload (`init_upload`), without the check that the
@@ -135,17 +131,8 @@ impl Connection {
         file: &mut (impl AsyncRead + AsyncSeek + Unpin),
         report: impl FnMut(Transferred),
     ) -> Result<u64, Error> {
-        let (t, timeouts) = (&plan.ticket, self.transfer_timeouts());
-        crate::transfer::upload_to(
-            &plan.host,
-            t.port,
-            &t.key,
-            file,
-            plan.progress,
-            timeouts,
-            report,
-        )
-        .await
+        self.upload_plan_from(plan, &mut TokioIo(file), report)
+            .await
     }
 
     /// Receives the bytes of a granted download (`init_download`).
@@ -155,16 +142,7 @@ impl Connection {
         out: &mut (impl AsyncWrite + Unpin),
         report: impl FnMut(Transferred),
     ) -> Result<u64, Error> {
-        let (t, timeouts) = (&plan.ticket, self.transfer_timeouts());
-        crate::transfer::download_from(
-            &plan.host,
-            t.port,
-            &t.key,
-            out,
-            plan.progress,
-            timeouts,
-            report,
-        )
-        .await
+        self.download_plan_into(plan, &mut TokioIo(out), report)
+            .await
     }
 }

@@ -78,3 +78,34 @@ async fn dropping_the_last_handle_closes() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Transfers are `Send` futures: they can run on spawned tasks, several at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfers_on_spawned_tasks() {
+    use ts3q_tokio::transfer::{Download, Upload};
+    let sim = sim(None);
+    let t = target(&sim, Via::Tcp);
+    let conn = Connection::connect(quiet(t.options.clone())).await.unwrap();
+    conn.exec(Command::new("use").param("sid", 1))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..4u8)
+        .map(|i| {
+            let c = conn.clone();
+            tokio::spawn(async move {
+                let data = vec![i; 100_000 + usize::from(i)];
+                let name = format!("/spawned{i}.bin");
+                let mut src = std::io::Cursor::new(data.clone());
+                c.upload(&Upload::new(&name, 1), &mut src).await.unwrap();
+                let mut back = Vec::new();
+                c.download(&Download::new(&name, 1), &mut back)
+                    .await
+                    .unwrap();
+                assert_eq!(back, data);
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("transfer task");
+    }
+}
