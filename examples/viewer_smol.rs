@@ -9,7 +9,8 @@
 mod common;
 
 use clap::Parser;
-use common::{channel_tree, print_tree, Result, ServerArgs, Target};
+use common::{print_tree, Result, ServerArgs, Target};
+use ts3q::tree::ChannelTree;
 use ts3q::Command;
 use ts3q_smol::Connection;
 
@@ -45,7 +46,7 @@ fn main() -> Result<()> {
         let server = server?.ok_or("serverinfo is empty")?;
 
         let name = server.str("virtualserver_name").unwrap_or_default();
-        print_tree(&name, &channel_tree(channels), &clients);
+        print_tree(&name, &ChannelTree::from_items(channels), &clients);
         conn.close().await?;
         Ok(())
     })

@@ -69,6 +69,7 @@ pub mod parse;
 pub mod session;
 #[doc(hidden)]
 pub mod simd;
+pub mod tree;
 pub mod uri;
 
 pub use bytes::{self, Bytes, BytesMut};

@@ -5,13 +5,13 @@
 //! line; the event examples also have the simulator play a short scene so that events arrive.
 #![allow(dead_code)] // each example uses its own part of this module
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use ts3_sim::script::{Player, Script};
 use ts3_sim::{Sim, SimConfig};
 use ts3q::options::{parse_sha256_fingerprint, HostKeyCheck, Options};
+use ts3q::tree::ChannelTree;
 use ts3q::{Config, Mode, OwnedItem, Transport};
 
 /// Any error, with its message printed by `main`.
@@ -150,68 +150,22 @@ impl Target {
     }
 }
 
-/// One channel of the tree: its `channellist` item and its sub-channels.
-pub struct Channel {
-    pub item: OwnedItem,
-    pub children: Vec<Channel>,
-}
-
-/// Builds the channel tree from `channellist` items: children under their `pid`, siblings in
-/// the order clients show them (`channel_order` is the cid of the channel above, 0 = first).
-/// A channel whose parent is missing hangs at the top, as in py-ts3's viewer.
-pub fn channel_tree(channels: Vec<OwnedItem>) -> Vec<Channel> {
-    let num = |item: &OwnedItem, key: &str| item.parse::<u32>(key).unwrap_or_default();
-    let known: Vec<u32> = channels.iter().map(|c| num(c, "cid")).collect();
-    let mut by_parent: BTreeMap<u32, Vec<OwnedItem>> = BTreeMap::new();
-    for c in channels {
-        let pid = num(&c, "pid");
-        let pid = if known.contains(&pid) { pid } else { 0 };
-        by_parent.entry(pid).or_default().push(c);
-    }
-    fn build(pid: u32, by_parent: &mut BTreeMap<u32, Vec<OwnedItem>>) -> Vec<Channel> {
-        let num = |item: &OwnedItem, key: &str| item.parse::<u32>(key).unwrap_or_default();
-        let mut rest = by_parent.remove(&pid).unwrap_or_default();
-        let mut ordered = Vec::with_capacity(rest.len());
-        let mut above = 0;
-        // Follow the chain of `channel_order`; anything off the chain goes last, by cid.
-        while let Some(i) = rest.iter().position(|c| num(c, "channel_order") == above) {
-            let c = rest.swap_remove(i);
-            above = num(&c, "cid");
-            ordered.push(c);
-        }
-        rest.sort_by_key(|c| num(c, "cid"));
-        ordered.extend(rest);
-        ordered
-            .into_iter()
-            .map(|item| {
-                let children = build(num(&item, "cid"), by_parent);
-                Channel { item, children }
-            })
-            .collect()
-    }
-    build(0, &mut by_parent)
-}
-
 /// Prints the tree as py-ts3's viewer does: `|- name`, three spaces deeper per level, and the
 /// voice clients of each channel as `-> nickname` (query clients are left out).
-pub fn print_tree(server_name: &str, tree: &[Channel], clients: &[OwnedItem]) {
+pub fn print_tree(server_name: &str, tree: &ChannelTree<OwnedItem>, clients: &[OwnedItem]) {
     println!("|- {server_name}");
-    fn walk(level: usize, channels: &[Channel], clients: &[OwnedItem]) {
-        for ch in channels {
-            let pad = " ".repeat(level * 3);
-            let name = ch.item.str("channel_name").unwrap_or_default();
-            println!("{pad}|- {name}");
-            let cid = ch.item.str("cid");
-            for cl in clients {
-                if cl.str("cid") == cid && cl.str("client_type").as_deref() != Some("1") {
-                    let nick = cl.str("client_nickname").unwrap_or_default();
-                    println!("{pad}   -> {nick}");
-                }
+    tree.walk(|depth, node| {
+        let pad = " ".repeat((depth + 1) * 3);
+        let name = node.channel.str("channel_name").unwrap_or_default();
+        println!("{pad}|- {name}");
+        for cl in clients {
+            let here = cl.parse::<u32>("cid") == Ok(node.cid);
+            if here && cl.str("client_type").as_deref() != Some("1") {
+                let nick = cl.str("client_nickname").unwrap_or_default();
+                println!("{pad}   -> {nick}");
             }
-            walk(level + 1, &ch.children, clients);
         }
-    }
-    walk(1, tree, clients);
+    });
 }
 
 /// A one-line summary of an event for the event examples' logs.
