@@ -334,11 +334,19 @@ fn accept_loop(
     std::thread::Builder::new()
         .name("ts3-sim-accept".into())
         .spawn(move || {
+            let mut backoff = Duration::from_millis(5);
             for stream in listener.incoming() {
                 if shared.stop.load(Ordering::SeqCst) {
                     break;
                 }
-                let Ok(stream) = stream else { continue };
+                // A failed accept (out of file descriptors, most likely) fails again at once:
+                // wait a little, longer each time, instead of spinning on it.
+                let Ok(stream) = stream else {
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    continue;
+                };
+                backoff = Duration::from_millis(5);
                 let shared = shared.clone();
                 let spawned = std::thread::Builder::new()
                     .name("ts3-sim-conn".into())
