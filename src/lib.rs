@@ -58,6 +58,8 @@ pub mod client;
 pub mod codec;
 pub mod command;
 mod command_sets;
+#[cfg(feature = "serde")]
+pub mod de;
 pub mod definitions;
 pub mod error;
 pub mod escape;

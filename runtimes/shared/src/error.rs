@@ -96,6 +96,10 @@ pub enum Error {
         /// What broke.
         cause: Arc<io::Error>,
     },
+    /// A result did not fit the type asked for (`all_as`, `first_as`): which key, which value.
+    #[cfg(feature = "serde")]
+    #[error("cannot read the result: {0}")]
+    Deserialize(ts3q::de::DeError),
     /// A file transfer was refused or broke off.
     #[error(transparent)]
     Transfer(#[from] FtError),

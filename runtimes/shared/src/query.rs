@@ -106,6 +106,35 @@ impl<E: Exec> Query<E> {
         })
     }
 
+    /// Runs it: every item as a `T` (feature `serde`; see `ts3q::de` for the mapping). An
+    /// empty result set (1281) is an empty list; an item that does not fit is
+    /// [`Error::Deserialize`], naming the key.
+    #[cfg(feature = "serde")]
+    pub fn all_as<T: serde::de::DeserializeOwned + Send + 'static>(
+        self,
+    ) -> E::Output<Result<Vec<T>, Error>> {
+        E::map_output(self.fetch(), |r| match r {
+            Ok(r) => r.deserialize().map_err(Error::Deserialize),
+            Err(Error::Query(q)) if q.is_empty_result() => Ok(Vec::new()),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Runs it: the first item as a `T`, if any (feature `serde`).
+    #[cfg(feature = "serde")]
+    pub fn first_as<T: serde::de::DeserializeOwned + Send + 'static>(
+        self,
+    ) -> E::Output<Result<Option<T>, Error>> {
+        E::map_output(self.fetch(), |r| match r {
+            Ok(r) => match r.first() {
+                Some(item) => item.deserialize().map(Some).map_err(Error::Deserialize),
+                None => Ok(None),
+            },
+            Err(Error::Query(q)) if q.is_empty_result() => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
     /// Runs it: every item (an empty result set, error 1281, is an empty list).
     pub fn all(self) -> E::Output<Result<Vec<OwnedItem>, Error>> {
         E::map_output(self.fetch(), |r| match r {

@@ -1,0 +1,61 @@
+//! `query(..).all_as::<T>()` / `first_as` (feature `serde`) against the simulator.
+#![cfg(feature = "serde")]
+
+use serde::Deserialize;
+use ts3_sim::testing::{demo_sim, target, Via};
+use ts3q::Command;
+use ts3q_blocking::{Connection, Error};
+
+#[derive(Debug, Deserialize)]
+struct Client {
+    clid: u32,
+    cid: u32,
+    client_nickname: String,
+    client_type: u8,
+}
+
+/// `clientinfo` has no `clid`: its own type.
+#[derive(Debug, Deserialize)]
+struct Info {
+    cid: u32,
+    client_nickname: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct WrongType {
+    client_nickname: u32,
+}
+
+#[test]
+fn results_into_structs() {
+    let sim = demo_sim(None);
+    let mut conn = Connection::connect(target(&sim, Via::Tcp).options).unwrap();
+    conn.exec(Command::new("use").param("sid", 1)).unwrap();
+    let clients: Vec<Client> = conn.query("clientlist").all_as().unwrap();
+    assert_eq!(clients.len(), 5);
+    assert!(clients
+        .iter()
+        .any(|c| c.client_nickname == "Jürgen | bot" && c.cid == 1));
+    assert_eq!(clients.iter().filter(|c| c.client_type == 1).count(), 1);
+    let first: Option<Info> = conn
+        .query("clientinfo")
+        .param("clid", clients[0].clid)
+        .first_as()
+        .unwrap();
+    let first = first.expect("clientinfo has an item");
+    assert_eq!(
+        (first.cid, first.client_nickname.as_str()),
+        (clients[0].cid, clients[0].client_nickname.as_str())
+    );
+    let none: Option<Client> = conn
+        .query("clientfind")
+        .param("pattern", "nobody")
+        .first_as()
+        .unwrap();
+    assert!(none.is_none(), "an empty result is None");
+    match conn.query("clientlist").all_as::<WrongType>() {
+        Err(Error::Deserialize(e)) => assert_eq!(e.key.as_deref(), Some("client_nickname")),
+        other => panic!("{other:?}"),
+    }
+}
