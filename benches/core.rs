@@ -168,6 +168,49 @@ fn benches(c: &mut Criterion) {
     }
     g.finish();
 
+    // Typed: the clientlist into a struct of six fields (feature `serde`), beside "values read"
+    // on the same input in the same run.
+    #[cfg(feature = "serde")]
+    {
+        #[derive(serde::Deserialize)]
+        struct Entry<'a> {
+            clid: u32,
+            cid: u32,
+            client_database_id: u32,
+            #[serde(borrow)]
+            client_nickname: std::borrow::Cow<'a, str>,
+            client_type: u8,
+            client_servergroups: Vec<u32>,
+        }
+        let mut g = c.benchmark_group("deserialize");
+        let line = data_line(&read(&dir, "clientlist10k.resp"));
+        g.throughput(Throughput::Bytes(line.len() as u64));
+        let mut buf = Vec::new();
+        g.bench_function("clientlist10k/values read", |b| {
+            b.iter(|| {
+                let items = Items::parse(line.clone()).unwrap();
+                read_all(&items, &mut buf)
+            })
+        });
+        let resp = ts3q::Response::parse(line.clone(), "error id=0 msg=ok".into()).unwrap();
+        g.bench_function("clientlist10k/into 6-field structs", |b| {
+            b.iter(|| {
+                let all: Vec<Entry> = resp.deserialize().unwrap();
+                all.iter()
+                    .map(|e| {
+                        e.clid as usize
+                            + e.cid as usize
+                            + e.client_database_id as usize
+                            + e.client_nickname.len()
+                            + e.client_type as usize
+                            + e.client_servergroups.len()
+                    })
+                    .sum::<usize>()
+            })
+        });
+        g.finish();
+    }
+
     let mut g = c.benchmark_group("command");
     g.throughput(Throughput::Elements(1));
     g.bench_function("clientkick 3 pipes", |b| {

@@ -360,16 +360,34 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
     /// A comma-separated list (`client_servergroups=6,8`); empty is an empty list. Elements
     /// borrow like whole values do.
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        let parts: Vec<Cow<'de, str>> = match self.text()? {
-            Cow::Borrowed("") => Vec::new(),
-            Cow::Borrowed(s) => s.split(',').map(Cow::Borrowed).collect(),
-            Cow::Owned(s) if s.is_empty() => Vec::new(),
-            Cow::Owned(s) => s.split(',').map(|p| Cow::Owned(p.to_string())).collect(),
-        };
         let key = self.key;
-        v.visit_seq(de::value::SeqDeserializer::new(
-            parts.into_iter().map(move |text| TextDe { key, text }),
-        ))
+        match self.text()? {
+            // Borrowed: split lazily, no list of parts allocated.
+            Cow::Borrowed(s) => {
+                let parts = s.split(',').filter(|_| !s.is_empty());
+                let parts = parts.map(move |p| TextDe {
+                    key,
+                    text: Cow::Borrowed(p),
+                });
+                let mut seq = de::value::SeqDeserializer::new(parts);
+                let out = v.visit_seq(&mut seq)?;
+                seq.end()?;
+                Ok(out)
+            }
+            Cow::Owned(s) => {
+                let parts: Vec<TextDe<'de>> = match s.is_empty() {
+                    true => Vec::new(),
+                    false => s
+                        .split(',')
+                        .map(|p| TextDe {
+                            key,
+                            text: Cow::Owned(p.to_string()),
+                        })
+                        .collect(),
+                };
+                v.visit_seq(de::value::SeqDeserializer::new(parts.into_iter()))
+            }
+        }
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, v: V) -> Result<V::Value, DeError> {
