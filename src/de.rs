@@ -36,7 +36,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::{is_secret_key, Event, Item, Response, Value};
+use crate::parse::{is_secret_key, Event, Item, ItemsIter, Response, Value};
 
 /// Why a value did not fit the type asked for: which key, its value (credentials redacted),
 /// and what was wrong.
@@ -82,9 +82,7 @@ impl<'a> Item<'a> {
 impl Response {
     /// Deserializes every item: `Vec<T>` (or any sequence), or one `T` from the first item.
     pub fn deserialize<'a, T: de::Deserialize<'a>>(&'a self) -> Result<T, DeError> {
-        T::deserialize(ItemsDe {
-            items: self.iter().collect(),
-        })
+        T::deserialize(ItemsDe { items: self.iter() })
     }
 }
 
@@ -92,15 +90,23 @@ impl Event {
     /// Deserializes the event's items, as [`Response::deserialize`]: a struct from its first
     /// item, or a `Vec` of all of them.
     pub fn deserialize<'a, T: de::Deserialize<'a>>(&'a self) -> Result<T, DeError> {
-        T::deserialize(ItemsDe {
-            items: self.iter().collect(),
-        })
+        T::deserialize(ItemsDe { items: self.iter() })
     }
 }
 
 /// A sequence of items; asked for a struct or a map, the first item.
 struct ItemsDe<'a> {
-    items: Vec<Item<'a>>,
+    items: ItemsIter<'a>,
+}
+
+impl<'a> ItemsDe<'a> {
+    fn first(mut self) -> Result<ItemDe<'a>, DeError> {
+        let item = self
+            .items
+            .next()
+            .ok_or_else(|| de::Error::custom("no item"))?;
+        Ok(ItemDe { item })
+    }
 }
 
 impl<'de> de::Deserializer<'de> for ItemsDe<'de> {
@@ -111,9 +117,7 @@ impl<'de> de::Deserializer<'de> for ItemsDe<'de> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        v.visit_seq(ItemSeq {
-            items: self.items.into_iter(),
-        })
+        v.visit_seq(ItemSeq { items: self.items })
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -122,25 +126,15 @@ impl<'de> de::Deserializer<'de> for ItemsDe<'de> {
         fields: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
-        let first = self
-            .items
-            .first()
-            .copied()
-            .ok_or_else(|| de::Error::custom("no item"))?;
-        ItemDe { item: first }.deserialize_struct(name, fields, v)
+        self.first()?.deserialize_struct(name, fields, v)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        let first = self
-            .items
-            .first()
-            .copied()
-            .ok_or_else(|| de::Error::custom("no item"))?;
-        ItemDe { item: first }.deserialize_map(v)
+        self.first()?.deserialize_map(v)
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        match self.items.is_empty() {
+        match self.items.len() == 0 {
             true => v.visit_none(),
             false => v.visit_some(self),
         }
@@ -153,7 +147,7 @@ impl<'de> de::Deserializer<'de> for ItemsDe<'de> {
 }
 
 struct ItemSeq<'a> {
-    items: std::vec::IntoIter<Item<'a>>,
+    items: ItemsIter<'a>,
 }
 
 impl<'de> SeqAccess<'de> for ItemSeq<'de> {

@@ -5,7 +5,7 @@ use std::io::{self, ErrorKind, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ts3q::{Client, CloseReason, Command, Event, Output, RequestError, RequestId, Response};
+use ts3q::{Client, CloseReason, Command, Event, Output, RequestId, Response};
 use ts3q_runtime::asynch::CLOSE_TIMEOUT;
 use ts3q_runtime::files::{self, ActiveTransfer, FileEntry};
 use ts3q_runtime::session::{self, Reconnected};
@@ -113,20 +113,16 @@ impl Connection {
                 Some(reason) => self.gone(reason),
                 None => Error::Timeout,
             };
-            tracing::warn!(host = %self.options.host, port = self.options.port, error = %e, "connect failed");
+            session::log_connect_failed(&self.options, &e);
             return Err(e);
         }
-        let o = &self.options;
-        tracing::info!(host = %o.host, port = o.port, transport = ?o.transport, mode = ?o.mode, "connected");
+        session::log_connected(&self.options);
         Ok(())
     }
 
     /// The error for a connection closed for `reason`.
-    fn gone(&mut self, reason: CloseReason) -> Error {
-        match (reason, self.io_error.clone()) {
-            (CloseReason::Eof, Some(e)) => Error::Io(e),
-            (reason, _) => Error::Closed(reason),
-        }
+    fn gone(&self, reason: CloseReason) -> Error {
+        session::closed_error(reason, self.io_error.clone())
     }
 
     /// The transport failed: keep why, and let the machine close.
@@ -205,17 +201,8 @@ impl Connection {
         while let Some(out) = self.client.poll_output() {
             match out {
                 Output::Response { id, result } => {
-                    let result = match (result, &self.io_error) {
-                        (Err(RequestError::ConnectionClosed), Some(e)) => Err(Error::Io(e.clone())),
-                        (Err(RequestError::Timeout(_)), _) if self.stalled() => {
-                            Err(Error::EventQueueFull)
-                        }
-                        (r, _) => r.map_err(Error::from),
-                    };
-                    if let Err(e) = &result {
-                        tracing::debug!(error = %e, "command failed");
-                    }
-                    self.results.insert(id, result);
+                    let answer = session::answer(result, self.io_error.as_ref(), self.stalled());
+                    self.results.insert(id, answer);
                 }
                 Output::Event(e) => self.deliver(e),
                 Output::Resumed { failed } => self.resumed = Some(failed),
@@ -225,12 +212,7 @@ impl Connection {
                 }
                 Output::Paced { until, queued } => {
                     self.paced_waits += 1;
-                    let wait = until.saturating_duration_since(Instant::now());
-                    tracing::info!(
-                        ?wait,
-                        queued,
-                        "flood pacing: commands wait for the server's flood limit"
-                    );
+                    session::log_paced(until, queued);
                 }
                 Output::Closed(reason) => {
                     if let Some(mut io) = self.io.take() {

@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 
 use async_channel::{bounded, unbounded, Receiver, Sender};
 use futures_lite::FutureExt;
-use ts3q::options::{Options, Overflow};
+use ts3q::options::{EventQueue, Options, Overflow};
 use ts3q::{
-    Client, CloseReason, Command, Event, Output, ReplayFailure, RequestError, RequestId, Response,
-    SendError, SessionLog,
+    Client, CloseReason, Command, Event, Output, ReplayFailure, RequestId, Response, SendError,
+    SessionLog,
 };
 
 use crate::files::{self, ActiveTransfer, FileEntry};
@@ -134,8 +134,10 @@ impl<R: Runtime> Connection<R> {
     ) -> Result<Connection<R>, Error> {
         session::check_options(&mut options)?;
         let (requests, request_rx) = unbounded();
-        let (event_tx, events) = bounded(options.events.capacity.max(1));
-        let overflow = options.events.overflow;
+        // Unbounded underneath, the bound kept here: a bounded channel would allocate all
+        // its slots up front, a megabyte per idle connection at the default 10 000.
+        let (event_tx, events) = unbounded();
+        let queue = options.events;
         let shared = Arc::new(Shared {
             host: options.host.clone(),
             transfer: transfer::Timeouts::of(&options),
@@ -149,13 +151,14 @@ impl<R: Runtime> Connection<R> {
             waiting: HashMap::new(),
             events: event_tx,
             oldest: events.clone(),
-            overflow,
+            queue,
             stalled: VecDeque::new(),
             shared: shared.clone(),
             requests: request_rx,
             requests_open: true,
             closers: Vec::new(),
             close_by: None,
+            close_forced: false,
             closed: None,
             io_error: None,
             resumed: None,
@@ -511,7 +514,7 @@ struct Driver<R: Runtime> {
     events: Sender<Event>,
     /// The queue's receiving end, to drop the oldest event when it is full.
     oldest: Receiver<Event>,
-    overflow: Overflow,
+    queue: EventQueue,
     /// Back-pressure: events that did not fit; the socket is not read while there are any.
     stalled: VecDeque<Event>,
     shared: Arc<Shared>,
@@ -520,6 +523,8 @@ struct Driver<R: Runtime> {
     closers: Vec<Sender<Result<(), Error>>>,
     /// After `close`: when to give up waiting for the server.
     close_by: Option<Instant>,
+    /// The server did not acknowledge `quit` by `close_by`, and the connection was dropped.
+    close_forced: bool,
     closed: Option<CloseReason>,
     /// Why the transport failed, when it did: reported instead of a bare end of stream.
     io_error: Option<Arc<io::Error>>,
@@ -553,15 +558,14 @@ impl<R: Runtime> Driver<R> {
             if retry && Box::pin(self.reconnect()).await {
                 continue;
             }
-            let gone = match (&reason, self.io_error.take()) {
-                (CloseReason::Eof, Some(e)) => Error::Io(e),
-                _ => Error::Closed(reason),
-            };
+            let gone = session::closed_error(reason, self.io_error.take());
             tracing::info!(reason = %gone, "connection closed");
             self.shared.lock().closed = Some(gone.clone());
-            let forced = self.close_by.is_some_and(|t| Instant::now() >= t);
             for c in self.closers.drain(..) {
-                let _ = c.try_send(if forced { Err(Error::Timeout) } else { Ok(()) });
+                let _ = c.try_send(match self.close_forced {
+                    true => Err(Error::Timeout),
+                    false => Ok(()),
+                });
             }
             // Requests queued meanwhile would wait forever (the handles keep the channel's
             // buffer alive): close it and answer them.
@@ -602,16 +606,11 @@ impl<R: Runtime> Driver<R> {
             if self.client.greeting().is_some() && (!resuming || self.resumed.is_some()) {
                 self.dispatch(); // the greeting's schandlerid, before anyone asks
                 self.shared.lock().connected = true;
-                let o = &self.options;
-                tracing::info!(host = %o.host, port = o.port, transport = ?o.transport, mode = ?o.mode, "connected");
+                session::log_connected(&self.options);
                 return Ok(());
             }
             let failed = match self.closed.take() {
-                Some(CloseReason::Eof) => Some(match self.io_error.take() {
-                    Some(e) => Error::Io(e),
-                    None => Error::Closed(CloseReason::Eof),
-                }),
-                Some(reason) => Some(Error::Closed(reason)),
+                Some(reason) => Some(session::closed_error(reason, self.io_error.take())),
                 None if Instant::now() >= deadline => Some(Error::Timeout),
                 None => None,
             };
@@ -619,7 +618,7 @@ impl<R: Runtime> Driver<R> {
                 if let Some(mut io) = self.io.take() {
                     io.shutdown().await;
                 }
-                tracing::warn!(host = %self.options.host, port = self.options.port, error = %e, "connect failed");
+                session::log_connect_failed(&self.options, &e);
                 return Err(e);
             }
             self.turn(Some(deadline), false).await;
@@ -744,6 +743,7 @@ impl<R: Runtime> Driver<R> {
     fn on_deadline(&mut self, now: Instant) {
         if self.close_by.is_some_and(|t| now >= t) && !self.client.is_closed() {
             // The server did not acknowledge `quit` in time: drop the connection.
+            self.close_forced = true;
             self.client.handle_eof(now);
         }
         self.client.handle_timeout(now);
@@ -788,9 +788,8 @@ impl<R: Runtime> Driver<R> {
             self.stalled.push_back(e); // keep the order behind those already waiting
             return;
         }
-        match self.events.try_send(e) {
-            Ok(()) => {}
-            Err(async_channel::TrySendError::Full(e)) => match self.overflow {
+        if self.events.len() >= self.queue.capacity.max(1) {
+            match self.queue.overflow {
                 Overflow::DropOldest => {
                     let _ = self.oldest.try_recv();
                     let mut st = self.shared.lock();
@@ -802,25 +801,24 @@ impl<R: Runtime> Driver<R> {
                             "event queue full: dropping the oldest events"
                         );
                     }
-                    drop(st);
-                    let _ = self.events.try_send(e);
                 }
                 Overflow::BackPressure => {
                     tracing::debug!("event queue full: reading paused until events are taken");
                     self.stalled.push_back(e);
+                    return;
                 }
-            },
-            Err(async_channel::TrySendError::Closed(_)) => {}
+            }
         }
+        let _ = self.events.try_send(e); // fails only once every receiver is gone
     }
 
     /// Back-pressure: moves stalled events into the queue as room appears.
     fn drain_stalled(&mut self) {
-        while let Some(e) = self.stalled.pop_front() {
-            if let Err(e) = self.events.try_send(e) {
-                self.stalled.push_front(e.into_inner());
+        while self.events.len() < self.queue.capacity.max(1) {
+            let Some(e) = self.stalled.pop_front() else {
                 break;
-            }
+            };
+            let _ = self.events.try_send(e);
         }
     }
 
@@ -832,30 +830,18 @@ impl<R: Runtime> Driver<R> {
             match out {
                 Output::Response { id, result } => {
                     if let Some(reply) = self.waiting.remove(&id) {
-                        let result = match (result, &self.io_error) {
-                            (Err(RequestError::ConnectionClosed), Some(e)) => {
-                                Err(Error::Io(e.clone()))
-                            }
-                            (Err(RequestError::Timeout(_)), _) if !self.stalled.is_empty() => {
-                                Err(Error::EventQueueFull)
-                            }
-                            (r, _) => r.map_err(Error::from),
-                        };
-                        if let Err(e) = &result {
-                            tracing::debug!(error = %e, "command failed");
-                        }
-                        let _ = reply.try_send(result);
+                        let stalled = !self.stalled.is_empty();
+                        let _ = reply.try_send(session::answer(
+                            result,
+                            self.io_error.as_ref(),
+                            stalled,
+                        ));
                     }
                 }
                 Output::Event(e) => self.deliver(e),
                 Output::Paced { until, queued } => {
                     self.shared.lock().paced_waits += 1;
-                    let wait = until.saturating_duration_since(Instant::now());
-                    tracing::info!(
-                        ?wait,
-                        queued,
-                        "flood pacing: commands wait for the server's flood limit"
-                    );
+                    session::log_paced(until, queued);
                 }
                 Output::Greeting(g) => self.shared.lock().schandlerid = g.schandlerid,
                 Output::Resumed { failed } => self.resumed = Some(failed),

@@ -1,10 +1,12 @@
 //! What opening and reopening a connection involves, apart from the socket: checking the
 //! options, the commands that follow the greeting, and the reconnect policy's delays.
 
-use std::time::Duration;
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ts3q::options::{Options, Reconnect};
-use ts3q::{CloseReason, Command, ReplayFailure, Transport};
+use ts3q::{CloseReason, Command, ReplayFailure, RequestError, Response, Transport};
 
 use crate::Error;
 
@@ -88,4 +90,52 @@ pub fn attempts(policy: &Reconnect) -> impl Iterator<Item = (u32, Duration)> {
         wait = (wait * 2).min(max);
         (attempt, this)
     })
+}
+
+/// The error a call gets once the connection closed for `reason`: the transport's own error
+/// when that is why it ended (a reset, a failed write), else `Closed(reason)`.
+pub fn closed_error(reason: CloseReason, io: Option<Arc<io::Error>>) -> Error {
+    match (reason, io) {
+        (CloseReason::Eof, Some(e)) => Error::Io(e),
+        (reason, _) => Error::Closed(reason),
+    }
+}
+
+/// A command's result as the application gets it. A response lost with a failed transport
+/// carries the transport's error; a timeout while reading was paused for a full event queue
+/// (`stalled`) says so.
+pub fn answer(
+    result: Result<Response, RequestError>,
+    io: Option<&Arc<io::Error>>,
+    stalled: bool,
+) -> Result<Response, Error> {
+    let result = match (result, io) {
+        (Err(RequestError::ConnectionClosed), Some(e)) => Err(Error::Io(e.clone())),
+        (Err(RequestError::Timeout(_)), _) if stalled => Err(Error::EventQueueFull),
+        (r, _) => r.map_err(Error::from),
+    };
+    if let Err(e) = &result {
+        tracing::debug!(error = %e, "command failed");
+    }
+    result
+}
+
+/// Logs that the connection is open (every runtime says it the same way).
+pub fn log_connected(o: &Options) {
+    tracing::info!(host = %o.host, port = o.port, transport = ?o.transport, mode = ?o.mode, "connected");
+}
+
+/// Logs a failed connect.
+pub fn log_connect_failed(o: &Options, e: &Error) {
+    tracing::warn!(host = %o.host, port = o.port, error = %e, "connect failed");
+}
+
+/// Logs a flood-pacing hold (`Output::Paced`): a silent wait of seconds looks like a hang.
+pub fn log_paced(until: Instant, queued: usize) {
+    let wait = until.saturating_duration_since(Instant::now());
+    tracing::info!(
+        ?wait,
+        queued,
+        "flood pacing: commands wait for the server's flood limit"
+    );
 }

@@ -244,3 +244,41 @@ pub fn resident_bytes() -> u64 {
         .unwrap_or(0);
     pages * 4096
 }
+
+/// Starts the `ts3-sim` binary as a process of its own (free ports, password `pw`, no flood
+/// limit, no idle timeout), for measurements that must not count the simulator's memory or
+/// threads in the client's process. Returns the process and its ServerQuery port.
+pub fn spawn_process() -> io::Result<(std::process::Child, u16)> {
+    let mut child = Command::new(bridge_binary()?)
+        .args([
+            "--query-port",
+            "0",
+            "--client-query-port",
+            "0",
+            "--ft-port",
+            "0",
+            "--password",
+            "pw",
+            "--no-flood",
+            "--idle-timeout",
+            "0",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let out = child
+        .stdout
+        .take()
+        .ok_or_else(|| io::Error::other("no stdout"))?;
+    let mut out = io::BufReader::new(out);
+    let mut first = String::new();
+    io::BufRead::read_line(&mut out, &mut first)?;
+    // Keep draining what it prints, or its next line dies on a closed pipe.
+    std::thread::spawn(move || io::copy(&mut out, &mut io::sink()));
+    let port = first
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| io::Error::other(format!("unexpected first line {first:?}")))?;
+    Ok((child, port))
+}

@@ -10,9 +10,8 @@
 //! connections: each takes three descriptors and two threads per connection), so the resident
 //! memory reported for the client is the client's alone; the simulators' is reported apart.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command as Process, Stdio};
+use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 use ts3q::{Command, Config, Mode, Transport};
@@ -266,44 +265,10 @@ async fn smol_one_at_a_time(conn: &ts3q_smol::Connection) -> f64 {
     N as f64 / t.elapsed().as_secs_f64()
 }
 
-/// Starts a `ts3-sim` process; returns it and its query port.
-fn spawn_sim() -> (std::process::Child, u16) {
-    let bin = ts3_sim::ssh::bridge_binary().expect("ts3-sim binary");
-    let mut child = Process::new(bin)
-        .args([
-            "--query-port",
-            "0",
-            "--client-query-port",
-            "0",
-            "--ft-port",
-            "0",
-            "--password",
-            "pw",
-            "--no-flood",
-            "--idle-timeout",
-            "0",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("ts3-sim");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    // Keep draining what it prints, or its next line dies on a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let port: u16 = first
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port");
-    (child, port)
-}
-
 /// Client-side resident memory of `idle` logged-in idle smol connections.
 fn idle_connections(idle: usize) {
     let sims: Vec<_> = (0..idle.div_ceil(4000).max(1))
-        .map(|_| spawn_sim())
+        .map(|_| ts3_sim::testing::spawn_process().expect("ts3-sim process"))
         .collect();
     let before = rss_kib();
     let heap_before = heap::snapshot();

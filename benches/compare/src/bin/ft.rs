@@ -9,9 +9,9 @@
 //! prints one line per client: `NAME upload=MB/s download=MB/s rss=MB` (MB = 10^6 bytes).
 //! py-ts3 runs when `benches/compare/target/pyts3-venv` exists (the `compare` binary makes it).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command as Process, Stdio};
+use std::process::Command as Process;
 use std::time::Instant;
 
 use ts3q::options::Options;
@@ -53,7 +53,7 @@ fn main() {
             f.write_all(&block).unwrap();
         }
     }
-    let (mut sim, port) = spawn_sim();
+    let (mut sim, port) = ts3_sim::testing::spawn_process().expect("ts3-sim process");
     for name in ["ts3q-blocking", "ts3q-smol", "ts3q-tokio"] {
         let out = Process::new(&args[0])
             .args(["case", name, &port.to_string(), src.to_str().unwrap()])
@@ -194,37 +194,4 @@ fn same(a: &Path, b: &Path) -> bool {
             return false;
         }
     }
-}
-
-/// Starts a `ts3-sim` process; returns it and its query port.
-fn spawn_sim() -> (std::process::Child, u16) {
-    let bin = ts3_sim::ssh::bridge_binary().expect("ts3-sim binary");
-    let mut child = Process::new(bin)
-        .args([
-            "--query-port",
-            "0",
-            "--client-query-port",
-            "0",
-            "--ft-port",
-            "0",
-            "--password",
-            "pw",
-            "--no-flood",
-            "--idle-timeout",
-            "0",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("ts3-sim");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let port = first
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port");
-    (child, port)
 }
