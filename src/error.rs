@@ -119,6 +119,16 @@ impl QueryError {
     pub fn id(&self) -> u32 {
         self.0.id()
     }
+    /// The error id as an [`ErrorId`](crate::ErrorId), to match on:
+    ///
+    /// ```
+    /// use ts3q::{ErrorId, QueryError, Status};
+    /// let e = QueryError(Status::new(768, "invalid channelID"));
+    /// assert!(matches!(e.code(), ErrorId::ChannelInvalidId));
+    /// ```
+    pub fn code(&self) -> crate::ErrorId {
+        self.0.code()
+    }
     /// The whole error line.
     pub fn status(&self) -> &Status {
         &self.0

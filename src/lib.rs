@@ -25,7 +25,8 @@
 //! - [`command`]: the command builder, checked against each interface's command set;
 //! - [`codec`]: the server side, parsing a command line back;
 //! - [`client`]: the state machine; [`pacing`]: the flood limit;
-//! - [`definitions`]: the manual's constants as enums; [`error`]: typed errors.
+//! - [`definitions`]: the manual's constants as enums; [`error`]: typed errors;
+//!   [`error_id`]: the server's error ids.
 //!
 //! ```
 //! use std::time::Instant;
@@ -62,6 +63,7 @@ mod command_sets;
 pub mod de;
 pub mod definitions;
 pub mod error;
+pub mod error_id;
 pub mod escape;
 pub mod filetransfer;
 pub mod framing;
@@ -84,9 +86,10 @@ pub use error::{
     CodecError, CommandError, FieldError, ParseError, ProtocolError, QueryError, RequestError,
     SendError,
 };
+pub use error_id::ErrorId;
 pub use escape::{escape, escape_bytes, escape_into, unescape, unescape_bytes, unescape_into};
 pub use pacing::FloodLimit;
-pub use parse::{ids, Event, Item, Items, OwnedItem, Response, Status, Value};
+pub use parse::{Event, Item, Items, OwnedItem, Response, Status, Value};
 pub use session::SessionLog;
 pub use uri::{QueryUri, Transport, UriError};
 

@@ -15,6 +15,7 @@ use bytes::{Bytes, BytesMut};
 use memchr::memchr;
 
 use crate::error::{FieldError, ParseError, QueryError};
+use crate::error_id::ErrorId;
 use crate::escape::unescape_bytes;
 use crate::simd::{self, dispatch};
 
@@ -679,36 +680,6 @@ pub fn classify(line: &[u8]) -> LineKind {
     }
 }
 
-/// Well-known error ids.
-pub mod ids {
-    /// ok
-    pub const OK: u32 = 0;
-    /// command not found
-    pub const COMMAND_NOT_FOUND: u32 = 256;
-    /// invalid clientID
-    pub const INVALID_CLIENT_ID: u32 = 512;
-    /// client is flooding
-    pub const FLOODING: u32 = 524;
-    /// invalid channelID
-    pub const INVALID_CHANNEL_ID: u32 = 768;
-    /// already member of channel
-    pub const ALREADY_MEMBER_OF_CHANNEL: u32 = 770;
-    /// invalid serverID
-    pub const INVALID_SERVER_ID: u32 = 1024;
-    /// database empty result set
-    pub const EMPTY_RESULT_SET: u32 = 1281;
-    /// invalid parameter
-    pub const INVALID_PARAMETER: u32 = 1538;
-    /// not connected / currently not possible (ClientQuery before `auth`)
-    pub const CURRENTLY_NOT_POSSIBLE: u32 = 1796;
-    /// insufficient client permissions
-    pub const INSUFFICIENT_PERMISSIONS: u32 = 2568;
-    /// connection failed, you are banned
-    pub const BANNED: u32 = 3329;
-    /// flood ban
-    pub const FLOOD_BAN: u32 = 3331;
-}
-
 /// The `error id=N msg=...` line that ends every response.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Status {
@@ -750,9 +721,14 @@ impl Status {
         self.id
     }
 
+    /// The id as an [`ErrorId`] (`ErrorId::Other` for an id not in the table).
+    pub fn code(&self) -> ErrorId {
+        ErrorId::from_id(self.id)
+    }
+
     /// Whether the id is 0.
     pub fn is_ok(&self) -> bool {
-        self.id == ids::OK
+        self.id == 0
     }
 
     /// The message, unescaped.
@@ -794,22 +770,25 @@ impl Status {
 
     /// 524: the client is flooding.
     pub fn is_flooding(&self) -> bool {
-        self.id == ids::FLOODING
+        self.code() == ErrorId::ClientIsFlooding
     }
 
     /// 3329 or 3331: banned.
     pub fn is_banned(&self) -> bool {
-        self.id == ids::BANNED || self.id == ids::FLOOD_BAN
+        matches!(
+            self.code(),
+            ErrorId::ConnectFailedBanned | ErrorId::BanFlooding
+        )
     }
 
     /// 1281: a list command found nothing.
     pub fn is_empty_result(&self) -> bool {
-        self.id == ids::EMPTY_RESULT_SET
+        self.code() == ErrorId::DatabaseEmptyResult
     }
 
     /// 2568: insufficient client permissions (see [`failed_permid`](Self::failed_permid)).
     pub fn is_insufficient_permissions(&self) -> bool {
-        self.id == ids::INSUFFICIENT_PERMISSIONS
+        self.code() == ErrorId::PermissionsClientInsufficient
     }
 
     /// Seconds the server asks to wait, from a 524's `extra_msg=please wait N seconds`.

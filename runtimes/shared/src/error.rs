@@ -125,6 +125,17 @@ impl Error {
         }
     }
 
+    /// The TeamSpeak error id as an [`ErrorId`](ts3q::ErrorId), to match on:
+    ///
+    /// ```
+    /// use ts3q::{ErrorId, QueryError, Status};
+    /// let e = ts3q_runtime::Error::Query(QueryError(Status::new(2568, "insufficient client permissions")));
+    /// assert_eq!(e.code(), Some(ErrorId::PermissionsClientInsufficient));
+    /// ```
+    pub fn code(&self) -> Option<ts3q::ErrorId> {
+        self.query_id().map(ts3q::ErrorId::from_id)
+    }
+
     /// Whether the peer turned out not to be a TeamSpeak 3 query interface.
     pub fn is_not_ts3(&self) -> bool {
         matches!(

@@ -8,6 +8,7 @@ use crate::reply::{err, event, Items, Reply};
 use crate::world::{
     join, unix_now, Client, Mode, SessionId, Transfer, TransferKind, World, SERVER_GROUPS,
 };
+use ts3q::ErrorId;
 
 /// Per-connection state owned by its reader thread.
 #[derive(Debug)]
@@ -931,7 +932,7 @@ fn update_client(w: &mut World, clid: u32, cmd: &ParsedCommand) -> Result<Reply,
             .values()
             .any(|c| c.clid != clid && &c.nickname == n)
         {
-            return Err(Reply::error(513, "nickname is already in use"));
+            return Err(Reply::error(ErrorId::ClientNicknameInuse));
         }
     }
     let c = w.clients.get_mut(&clid).ok_or_else(err::invalid_client)?;
@@ -1090,7 +1091,7 @@ fn check_channel(w: &World, cmd: &ParsedCommand) -> Result<u32, Reply> {
     let c = w.channels.get(&cid).ok_or_else(err::invalid_channel)?;
     let cpw = text(cmd, "cpw").unwrap_or_default();
     if !c.password.is_empty() && cpw != c.password {
-        return Err(Reply::error(781, "invalid password"));
+        return Err(Reply::error(ErrorId::ChannelInvalidPassword));
     }
     Ok(cid)
 }
@@ -1211,7 +1212,7 @@ fn ftlist(w: &World) -> Result<Reply, Reply> {
             .kv("runtime", 0);
     }
     if i.is_empty() {
-        return Err(Reply::error(1281, "database empty result set"));
+        return Err(Reply::error(ErrorId::DatabaseEmptyResult));
     }
     Ok(Reply::items(i))
 }
@@ -1222,7 +1223,7 @@ fn ftstop(w: &mut World, cmd: &ParsedCommand) -> Result<Reply, Reply> {
     let before = w.transfers.len();
     w.transfers.retain(|_, t| t.serverftfid != id);
     if w.transfers.len() == before {
-        return Err(Reply::error(2053, "invalid transfer id"));
+        return Err(Reply::error(ErrorId::FileInvalidTransferId));
     }
     Ok(Reply::ok())
 }
@@ -1297,7 +1298,7 @@ fn ftcreatedir(w: &mut World, cmd: &ParsedCommand) -> Result<Reply, Reply> {
     let cid = check_channel(w, cmd)?;
     let dir = text(cmd, "dirname").ok_or_else(err::missing_parameter)?;
     if !valid_path(&dir) {
-        return Err(Reply::error(2054, "invalid file path"));
+        return Err(Reply::error(ErrorId::FileInvalidPath));
     }
     let files = w.files.entry(cid).or_default();
     if files.contains_key(&dir) {
@@ -1326,7 +1327,7 @@ fn ftrenamefile(w: &mut World, cmd: &ParsedCommand) -> Result<Reply, Reply> {
         return Err(err::invalid_channel());
     }
     if !valid_path(&new) {
-        return Err(Reply::error(2054, "invalid file path"));
+        return Err(Reply::error(ErrorId::FileInvalidPath));
     }
     if w.files.get(&tcid).is_some_and(|f| f.contains_key(&new)) {
         return Err(err::file_exists());

@@ -14,6 +14,7 @@ use crate::commands::{dispatch, After, Session};
 use crate::reply::{err, Reply};
 use crate::world::{Flood, Mode, Out, World};
 use crate::Shared;
+use ts3q::ErrorId;
 
 const SERVER_GREETING: &[u8] = b"TS3\n\rWelcome to the TeamSpeak 3 ServerQuery interface, type \"help\" for a list of commands and \"help <command>\" for information on a specific command.\n\r";
 const CLIENT_GREETING: &[u8] = b"TS3 Client\n\rWelcome to the TeamSpeak 3 ClientQuery interface, type \"help\" for a list of commands and \"help <command>\" for information on a specific command.\n\rUse the \"auth\" command to authenticate yourself. Type \"help auth\" for more information.\n\rselected schandlerid=1\n\r";
@@ -37,7 +38,7 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream, mode: Mode) {
         let mut w = lock(&shared.world);
         // A banned address hears why, then is disconnected.
         if let Some(left) = banned_for(&w, peer) {
-            let reply = Reply::error(3329, "connection failed, you are banned")
+            let reply = Reply::error(ErrorId::ConnectFailedBanned)
                 .with("extra_msg", format!("you may retry in {left} seconds"));
             let _ = tx.send(Out::Data(reply.encode().into()));
             let _ = tx.send(Out::Close);
@@ -123,10 +124,9 @@ fn read_loop(shared: &Shared, stream: &TcpStream, session: &mut Session) {
         framer.push(&buf[..n]);
         while let Some(frame) = framer.next_frame() {
             let reply = match frame {
-                Frame::TooLong { .. } => Some((
-                    Reply::error(1541, "parameter invalid size"),
-                    After::Continue,
-                )),
+                Frame::TooLong { .. } => {
+                    Some((Reply::error(ErrorId::ParameterInvalidSize), After::Continue))
+                }
                 Frame::Line(line) => match ParsedCommand::parse(line) {
                     Err(CodecError::Empty) => None, // blank lines are ignored, and are no activity
                     Err(_) => Some((err::not_found(), After::Continue)),
@@ -206,7 +206,7 @@ fn run(shared: &Shared, session: &mut Session, cmd: &ParsedCommand) -> (Reply, A
             flood.strikes += 1;
             if flood.strikes > ban_after {
                 flood.banned_until = Some(now + ban_time);
-                let reply = Reply::error(3329, "connection failed, you are banned").with(
+                let reply = Reply::error(ErrorId::ConnectFailedBanned).with(
                     "extra_msg",
                     format!("you may retry in {} seconds", ban_time.as_secs()),
                 );
@@ -217,7 +217,7 @@ fn run(shared: &Shared, session: &mut Session, cmd: &ParsedCommand) -> (Reply, A
                 .front()
                 .map_or(limit.1, |t| limit.1.saturating_sub(now.duration_since(*t)));
             let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-            let reply = Reply::error(524, "client is flooding")
+            let reply = Reply::error(ErrorId::ClientIsFlooding)
                 .with("extra_msg", format!("please wait {secs} seconds"));
             return (reply, After::Continue);
         }

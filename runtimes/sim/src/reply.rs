@@ -2,7 +2,7 @@
 //! through the core's escaping, and every line ends with `\n\r` like a real server's.
 
 use ts3q::command::ParamValue;
-use ts3q::Bytes;
+use ts3q::{Bytes, ErrorId};
 
 /// Line terminator of a TeamSpeak server.
 pub const EOL: &[u8] = b"\n\r";
@@ -82,12 +82,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok() -> Reply {
-        Reply::error(0, "ok")
+        Reply::error(ErrorId::Ok)
     }
 
     pub fn items(items: Items) -> Reply {
         if items.is_empty() {
-            return Reply::error(1281, "database empty result set");
+            return Reply::error(ErrorId::DatabaseEmptyResult);
         }
         Reply {
             data: vec![items],
@@ -95,11 +95,12 @@ impl Reply {
         }
     }
 
-    pub fn error(id: u32, msg: &'static str) -> Reply {
+    /// An error reply with the id's message from the core's table, so the two cannot drift.
+    pub fn error(code: ErrorId) -> Reply {
         Reply {
             data: Vec::new(),
-            id,
-            msg,
+            id: code.id(),
+            msg: code.message(),
             extra: Vec::new(),
         }
     }
@@ -143,49 +144,50 @@ pub fn event(name: &str, items: &Items) -> Bytes {
 /// Common errors, with the real server's messages.
 pub mod err {
     use super::Reply;
+    use ts3q::ErrorId;
     pub fn not_found() -> Reply {
-        Reply::error(256, "command not found")
+        Reply::error(ErrorId::CommandNotFound)
     }
     pub fn invalid_client() -> Reply {
-        Reply::error(512, "invalid clientID")
+        Reply::error(ErrorId::ClientInvalidId)
     }
     pub fn not_logged_in() -> Reply {
-        Reply::error(518, "not logged in")
+        Reply::error(ErrorId::ClientNotLoggedIn)
     }
     pub fn invalid_login() -> Reply {
-        Reply::error(520, "invalid loginname or password")
+        Reply::error(ErrorId::ClientInvalidPassword)
     }
     pub fn invalid_channel() -> Reply {
-        Reply::error(768, "invalid channelID")
+        Reply::error(ErrorId::ChannelInvalidId)
     }
     pub fn already_member() -> Reply {
-        Reply::error(770, "already member of channel")
+        Reply::error(ErrorId::ChannelAlreadyIn)
     }
     pub fn channel_name_in_use() -> Reply {
-        Reply::error(771, "channel name is already in use")
+        Reply::error(ErrorId::ChannelNameInuse)
     }
     pub fn channel_not_empty() -> Reply {
-        Reply::error(772, "channel not empty")
+        Reply::error(ErrorId::ChannelNotEmpty)
     }
     pub fn invalid_server() -> Reply {
-        Reply::error(1024, "invalid serverID")
+        Reply::error(ErrorId::ServerInvalidId)
     }
     pub fn invalid_parameter() -> Reply {
-        Reply::error(1538, "invalid parameter")
+        Reply::error(ErrorId::ParameterInvalid)
     }
     pub fn missing_parameter() -> Reply {
-        Reply::error(1539, "parameter not found")
+        Reply::error(ErrorId::ParameterNotFound)
     }
     pub fn not_possible() -> Reply {
-        Reply::error(1796, "currently not possible")
+        Reply::error(ErrorId::CurrentlyNotPossible)
     }
     pub fn invalid_handler() -> Reply {
-        Reply::error(1799, "invalid serverconnectionhandlerID")
+        Reply::error(ErrorId::InvalidServerConnectionHandlerId)
     }
     pub fn file_exists() -> Reply {
-        Reply::error(2050, "file already exists")
+        Reply::error(ErrorId::FileAlreadyExists)
     }
     pub fn file_not_found() -> Reply {
-        Reply::error(2051, "file not found")
+        Reply::error(ErrorId::FileNotFound)
     }
 }
