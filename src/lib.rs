@@ -26,7 +26,8 @@
 //! - [`codec`]: the server side, parsing a command line back;
 //! - [`client`]: the state machine; [`pacing`]: the flood limit;
 //! - [`definitions`]: the manual's constants as enums; [`error`]: typed errors;
-//!   [`error_id`]: the server's error ids.
+//!   [`error_id`]: the server's error ids;
+//! - [`typed`]: typed events, command results and your own structs.
 //!
 //! ```
 //! use std::time::Instant;
@@ -74,6 +75,7 @@ pub mod session;
 #[doc(hidden)]
 pub mod simd;
 pub mod tree;
+pub mod typed;
 pub mod uri;
 
 pub use bytes::{self, Bytes, BytesMut};

@@ -917,6 +917,16 @@ impl Response {
             .collect()
     }
 
+    /// Every item as a `T` (see [`typed`](crate::typed)).
+    pub fn typed<T: crate::typed::FromItem>(&self) -> Result<Vec<T>, FieldError> {
+        self.iter().map(|item| T::from_item(&item)).collect()
+    }
+
+    /// The first item as a `T`, if there is one.
+    pub fn first_typed<T: crate::typed::FromItem>(&self) -> Result<Option<T>, FieldError> {
+        self.first().map(|item| T::from_item(&item)).transpose()
+    }
+
     /// The first item as an owned value.
     pub fn into_first(self) -> Option<OwnedItem> {
         (!self.is_empty()).then(|| OwnedItem {
