@@ -151,7 +151,10 @@ fn unknown_events_and_bad_fields_lose_nothing() {
     let ev = Event::parse("notifyclientmoved ctid=x reasonid=0 clid=1".into()).unwrap();
     let err = TypedEvent::split(&ev).next().unwrap().unwrap_err();
     assert_eq!(err.raw.name(), "notifyclientmoved");
-    assert_eq!(err.to_string(), "notifyclientmoved: field `ctid` is not a valid u32");
+    assert_eq!(
+        err.to_string(),
+        "notifyclientmoved: field `ctid` is not a valid u32"
+    );
     assert!(matches!(err.source, ts3q::FieldError::Invalid { ref key, .. } if key == "ctid"));
     assert_eq!(err.raw, ev);
     let ev = Event::parse("notifyclientmoved reasonid=0 clid=1".into()).unwrap();

@@ -5,6 +5,7 @@ use std::io::{self, ErrorKind, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ts3q::typed::events::{NotificationError, TypedEvent};
 use ts3q::{Client, CloseReason, Command, Event, Output, RequestId, Response};
 use ts3q_runtime::asynch::CLOSE_TIMEOUT;
 use ts3q_runtime::files::{self, ActiveTransfer, FileEntry};
@@ -37,6 +38,8 @@ pub struct Connection {
     /// Events dropped for a full queue, in all and since the last report.
     events_lost: u64,
     lost_unreported: u64,
+    /// The typed items of an event whose first item was handed out already.
+    notifications: VecDeque<Result<TypedEvent, NotificationError>>,
     buf: Vec<u8>,
 }
 
@@ -81,6 +84,7 @@ impl Connection {
             paced_waits: 0,
             events_lost: 0,
             lost_unreported: 0,
+            notifications: VecDeque::new(),
             buf: vec![0; 64 * 1024],
         };
         conn.establish(None)?;
@@ -380,6 +384,40 @@ impl Connection {
                 return Err(Error::Timeout);
             }
         }
+    }
+
+    /// The next notification, typed (`ts3q::typed::events`): one per item of an event, so a
+    /// `notifyclientmoved` that moves three clients gives three. Shares the queue of
+    /// [`wait_for_event`](Self::wait_for_event). A known event whose fields do not read is
+    /// [`Error::Notification`], which keeps the raw event; the next call goes on.
+    ///
+    /// ```
+    /// # let sim = ts3_sim::Sim::start(ts3_sim::SimConfig { demo: true, ..Default::default() }).unwrap();
+    /// # let uri = format!("telnet://serveradmin:{}@{}", sim.password(), sim.query_addr());
+    /// use ts3q::typed::events::Notification;
+    /// let mut conn = ts3q_blocking::Connection::open(&uri)?;
+    /// conn.query("use").param("sid", 1).fetch()?;
+    /// conn.query("servernotifyregister").param("event", "server").fetch()?;
+    /// sim.add_client("Newcomer", 1);
+    /// let next = conn.wait_for_notification(Some(std::time::Duration::from_secs(5)))?;
+    /// match next.notification {
+    ///     Notification::ClientEnterView(c) => assert_eq!(c.client_nickname, "Newcomer"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok::<(), ts3q_runtime::Error>(())
+    /// ```
+    pub fn wait_for_notification(
+        &mut self,
+        timeout: Option<Duration>,
+    ) -> Result<TypedEvent, Error> {
+        if let Some(next) = self.notifications.pop_front() {
+            return next.map_err(Error::from);
+        }
+        let event = self.wait_for_event(timeout)?;
+        let mut items = TypedEvent::split(&event);
+        let first = items.next();
+        self.notifications.extend(items);
+        first.map_or(Err(Error::Timeout), |n| n.map_err(Error::from))
     }
 
     /// Events received so far and not yet taken.

@@ -3,6 +3,8 @@
 use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
+use ts3q::typed::events::TypedEvent;
+use ts3q::typed::results::ClientListEntry;
 
 use ts3q::{Event, OwnedItem, Response};
 use ts3q_blocking::transfer::{
@@ -57,6 +59,21 @@ impl Adapter for Blocking {
     }
     async fn wait_for_event(c: &mut Connection, t: Option<Duration>) -> Result<Event, Error> {
         c.wait_for_event(t)
+    }
+    async fn wait_for_notification(
+        c: &mut Connection,
+        t: Option<Duration>,
+    ) -> Result<TypedEvent, Error> {
+        c.wait_for_notification(t)
+    }
+    async fn clients_typed(
+        c: &mut Connection,
+        options: &[&str],
+    ) -> Result<Vec<ClientListEntry>, Error> {
+        options
+            .iter()
+            .fold(c.query("clientlist"), |q, o| q.option(o))
+            .all_typed()
     }
     async fn send_keepalive(c: &mut Connection) -> Result<(), Error> {
         c.send_keepalive()

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use async_channel::{bounded, unbounded, Receiver, Sender};
 use futures_lite::FutureExt;
 use ts3q::options::{EventQueue, Options, Overflow};
+use ts3q::typed::events::{NotificationError, TypedEvent};
 use ts3q::{
     Client, CloseReason, Command, Event, Output, ReplayFailure, RequestId, Response, SendError,
     SessionLog,
@@ -79,6 +80,8 @@ struct State {
     /// Events dropped for a full queue, in all and since the last report.
     events_lost: u64,
     lost_unreported: u64,
+    /// The typed items of an event whose first item was handed out already.
+    notifications: VecDeque<Result<TypedEvent, NotificationError>>,
 }
 
 #[derive(Debug)]
@@ -257,6 +260,36 @@ impl<R: Runtime> Connection<R> {
     /// The next event, waiting as long as it takes.
     pub async fn next_event(&self) -> Result<Event, Error> {
         self.wait_for_event(None).await
+    }
+
+    /// The next notification, typed (`ts3q::typed::events`): one per item of an event, so a
+    /// `notifyclientmoved` that moves three clients gives three. Shares the queue of
+    /// [`wait_for_event`](Self::wait_for_event). A known event whose fields do not read is
+    /// [`Error::Notification`], which keeps the raw event; the next call goes on.
+    pub async fn wait_for_notification(
+        &self,
+        timeout: Option<Duration>,
+    ) -> Result<TypedEvent, Error> {
+        if let Some(next) = self.shared.lock().notifications.pop_front() {
+            return next.map_err(Error::from);
+        }
+        let event = self.wait_for_event(timeout).await?;
+        let mut items = TypedEvent::split(&event);
+        let first = items.next();
+        self.shared.lock().notifications.extend(items);
+        first.map_or(Err(Error::Timeout), |n| n.map_err(Error::from))
+    }
+
+    /// The typed notifications as a `Stream`, one per item of each event (see
+    /// [`wait_for_notification`](Self::wait_for_notification)).
+    pub fn notifications(&self) -> impl futures_lite::Stream<Item = Result<TypedEvent, Error>> {
+        use futures_lite::StreamExt;
+        self.events.clone().flat_map(|event| {
+            let items: Vec<_> = TypedEvent::split(&event)
+                .map(|n| n.map_err(Error::from))
+                .collect();
+            futures_lite::stream::iter(items)
+        })
     }
 
     /// The events as a `Stream` (each event goes to one receiver: share, don't duplicate).

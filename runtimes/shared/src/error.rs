@@ -103,6 +103,19 @@ pub enum Error {
     /// A file transfer was refused or broke off.
     #[error(transparent)]
     Transfer(#[from] FtError),
+    /// A result did not read as the typed struct asked for (`all_typed`, `first_typed`).
+    #[error("cannot read the result: {0}")]
+    Field(#[from] ts3q::FieldError),
+    /// A known notification did not read as its typed struct; the raw event is kept in it.
+    /// The connection goes on: ask for the next one.
+    #[error("cannot read the notification: {0}")]
+    Notification(Box<ts3q::typed::events::NotificationError>),
+}
+
+impl From<ts3q::typed::events::NotificationError> for Error {
+    fn from(e: ts3q::typed::events::NotificationError) -> Error {
+        Error::Notification(Box::new(e))
+    }
 }
 
 impl Error {

@@ -135,6 +135,41 @@ impl<E: Exec> Query<E> {
         })
     }
 
+    /// Runs it: every item as a typed struct (see `ts3q::typed`; an empty result set, 1281,
+    /// is an empty list; an item that does not fit is [`Error::Field`], naming the key).
+    ///
+    /// ```
+    /// # let sim = ts3_sim::Sim::start(ts3_sim::SimConfig { demo: true, ..Default::default() }).unwrap();
+    /// # let uri = format!("telnet://serveradmin:{}@{}", sim.password(), sim.query_addr());
+    /// use ts3q::typed::results::{ClientListEntry, Whoami};
+    /// let mut conn = ts3q_blocking::Connection::open(&uri)?;
+    /// conn.query("use").param("sid", 1).fetch()?;
+    /// let me = conn.query("whoami").first_typed::<Whoami>()?.unwrap();
+    /// let clients = conn.query("clientlist").option("away").all_typed::<ClientListEntry>()?;
+    /// assert!(clients.iter().any(|c| c.clid == me.client_id && c.client_away.is_some()));
+    /// # Ok::<(), ts3q_runtime::Error>(())
+    /// ```
+    pub fn all_typed<T: ts3q::typed::FromItem + Send + 'static>(
+        self,
+    ) -> E::Output<Result<Vec<T>, Error>> {
+        E::map_output(self.fetch(), |r| match r {
+            Ok(r) => r.typed().map_err(Error::Field),
+            Err(Error::Query(q)) if q.is_empty_result() => Ok(Vec::new()),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Runs it: the first item as a typed struct, if any.
+    pub fn first_typed<T: ts3q::typed::FromItem + Send + 'static>(
+        self,
+    ) -> E::Output<Result<Option<T>, Error>> {
+        E::map_output(self.fetch(), |r| match r {
+            Ok(r) => r.first_typed().map_err(Error::Field),
+            Err(Error::Query(q)) if q.is_empty_result() => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
     /// Runs it: every item (an empty result set, error 1281, is an empty list).
     pub fn all(self) -> E::Output<Result<Vec<OwnedItem>, Error>> {
         E::map_output(self.fetch(), |r| match r {

@@ -32,6 +32,8 @@ use crate::files::{self, ActiveTransfer, FileEntry};
 use crate::transfer::{Download, Plan, Transferred, Upload};
 use crate::{Error, EventQueue, Options, Overflow, Reconnect, Reconnected, Request};
 use ts3q::filetransfer::Progress;
+use ts3q::typed::events::TypedEvent;
+use ts3q::typed::results::ClientListEntry;
 
 /// A runtime as the suite drives it. Every method is the runtime's own public API, called the
 /// way a user would; async runtimes return their futures, the blocking one finishes inside.
@@ -59,6 +61,16 @@ pub trait Adapter {
     ) -> Result<Option<OwnedItem>, Error>;
     /// `conn.wait_for_event(timeout)`.
     async fn wait_for_event(c: &mut Self::Conn, t: Option<Duration>) -> Result<Event, Error>;
+    /// `conn.wait_for_notification(timeout)`.
+    async fn wait_for_notification(
+        c: &mut Self::Conn,
+        t: Option<Duration>,
+    ) -> Result<TypedEvent, Error>;
+    /// `conn.query("clientlist").option(..)...all_typed::<ClientListEntry>()`.
+    async fn clients_typed(
+        c: &mut Self::Conn,
+        options: &[&str],
+    ) -> Result<Vec<ClientListEntry>, Error>;
     /// `conn.send_keepalive()`.
     async fn send_keepalive(c: &mut Self::Conn) -> Result<(), Error>;
     /// `conn.close_within(bound)`.
@@ -198,6 +210,22 @@ impl<A: AsyncAdapter> Adapter for A {
     async fn wait_for_event(c: &mut A::Conn, t: Option<Duration>) -> Result<Event, Error> {
         c.wait_for_event(t).await
     }
+    async fn wait_for_notification(
+        c: &mut A::Conn,
+        t: Option<Duration>,
+    ) -> Result<TypedEvent, Error> {
+        c.wait_for_notification(t).await
+    }
+    async fn clients_typed(
+        c: &mut A::Conn,
+        options: &[&str],
+    ) -> Result<Vec<ClientListEntry>, Error> {
+        options
+            .iter()
+            .fold(c.query("clientlist"), |q, o| q.option(o))
+            .all_typed()
+            .await
+    }
     async fn send_keepalive(c: &mut A::Conn) -> Result<(), Error> {
         c.send_keepalive().await
     }
@@ -335,6 +363,7 @@ macro_rules! runtime_suite {
             event_flood_back_pressure_keeps_memory_flat => flood_back_pressure(),
             chaos_drops_under_load_every_command_answered_once => chaos(),
             flood_pacing_is_logged_and_counted => pacing_visible(),
+            typed_notifications_and_results => typed_layer(),
         );
         $crate::runtime_suite!(@ssh $adapter;
             session_over_ssh => session(Ssh),
@@ -882,6 +911,97 @@ pub fn warnings_counted<A: Adapter>() {
             Err(Error::Closed(CloseReason::Eof))
         ));
         assert_eq!(A::warnings(&c), 1);
+    });
+}
+
+/// Typed notifications (one per item, in order, a malformed one reported with its raw event
+/// and the stream going on) and typed results, against the simulator and a scripted server.
+pub fn typed_layer<A: Adapter>() {
+    use ts3q::typed::events::{Notification as N, Reason};
+    let sim = demo_sim(None);
+    let t = target(&sim, Via::Tcp);
+    A::block_on(async {
+        let mut c = A::connect(quiet(t.options.clone())).await.unwrap();
+        A::exec(&mut c, req(Command::new("use").param("sid", 1)))
+            .await
+            .unwrap();
+        for event in ["server", "textserver"] {
+            A::exec(
+                &mut c,
+                req(Command::new("servernotifyregister").param("event", event)),
+            )
+            .await
+            .unwrap();
+        }
+        let clid = sim.add_client("Typed Tester", 1).unwrap();
+        sim.send_text(clid, 3, 0, "hi | all\\");
+        sim.remove_client(clid);
+        let mut seen = Vec::new();
+        while seen.len() < 3 {
+            let n = A::wait_for_notification(&mut c, Some(Duration::from_secs(5)))
+                .await
+                .unwrap();
+            seen.push(n.notification);
+        }
+        assert!(
+            matches!(&seen[0], N::ClientEnterView(e) if e.clid == clid && e.client_nickname == "Typed Tester")
+        );
+        assert!(
+            matches!(&seen[1], N::TextMessage(m) if m.msg == "hi | all\\" && m.invoker.id == Some(clid))
+        );
+        assert!(
+            matches!(&seen[2], N::ClientLeftView(l) if l.clid == clid && l.reasonid == Reason::Disconnect)
+        );
+
+        let clients = A::clients_typed(&mut c, &["uid", "away", "groups"])
+            .await
+            .unwrap();
+        assert!(clients.len() >= 2);
+        assert!(clients.iter().all(|c| c.client_unique_identifier.is_some()
+            && c.client_away.is_some()
+            && c.client_servergroups.is_some()));
+        assert!(
+            clients.iter().all(|c| c.client_country.is_none()),
+            "no -country asked"
+        );
+    });
+
+    // Several items in one event, then a malformed one, then a good one: nothing is lost.
+    let addr = fake_server(SERVER_GREETING, |mut s| {
+        read_until(&mut s, b"version\n");
+        let _ = s.write_all(
+            b"version=3.13.7 build=1 platform=Linux\n\r\
+              error id=0 msg=ok\n\r\
+              notifyclientmoved ctid=4 reasonid=1 invokerid=2 clid=5|clid=6\n\r\
+              notifyclientmoved ctid=oops reasonid=0 clid=7\n\r\
+              notifychanneldeleted invokerid=0 invokername=Server invokeruid cid=4\n\r",
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    });
+    A::block_on(async {
+        let o = Options::from_uri(&format!("telnet://{addr}"), Mode::ServerQuery).unwrap();
+        let mut c = A::connect(quiet(o)).await.unwrap();
+        A::exec(&mut c, cmd("version")).await.unwrap();
+        let wait = Some(Duration::from_secs(5));
+        for clid in [5, 6] {
+            let n = A::wait_for_notification(&mut c, wait).await.unwrap();
+            assert!(
+                matches!(n.notification, N::ClientMoved(ref m) if m.clid == clid && m.ctid == 4 && m.invoker.id == Some(2)),
+                "{n:?}"
+            );
+        }
+        match A::wait_for_notification(&mut c, wait).await {
+            Err(Error::Notification(e)) => {
+                assert_eq!(e.raw.name(), "notifyclientmoved");
+                assert!(e.to_string().contains("ctid"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let n = A::wait_for_notification(&mut c, wait).await.unwrap();
+        assert!(
+            matches!(n.notification, N::ChannelDeleted(ref d) if d.cid == 4),
+            "{n:?}"
+        );
     });
 }
 
