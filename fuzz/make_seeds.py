@@ -13,7 +13,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 dirs = sys.argv[1:] or [os.path.join(HERE, "..", "tests", "fixtures")]
-out = {t: os.path.join(HERE, "corpus", t) for t in ("escape", "parse", "client", "codec", "ft_reply")}
+out = {t: os.path.join(HERE, "corpus", t) for t in ("escape", "parse", "client", "codec", "ft_reply", "typed")}
 for d in out.values():
     os.makedirs(d, exist_ok=True)
 
@@ -29,6 +29,7 @@ for d in dirs:
         for i, line in enumerate(lines):
             put("parse", f"{name}-{i}", line)
             put("escape", f"{name}-{i}", line)
+            put("typed", f"{name}-{i}", b"\xff" + line)
         greeting = b"TS3 Client" in raw[:20] and 1 or (0 if raw.startswith(b"TS3") else 2)
         prog = bytearray([greeting])
         prog += bytes(4)  # four commands

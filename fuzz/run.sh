@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 secs="${1:-30}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(escape parse codec client ft_reply)
+[ ${#targets[@]} -gt 0 ] || targets=(escape parse codec client ft_reply typed)
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 python3 make_seeds.py
 export RUSTC_BOOTSTRAP=1   # cargo fuzz needs -Z flags; the stable toolchain allows them this way

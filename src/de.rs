@@ -230,7 +230,12 @@ impl<'de, I: Iterator<Item = (&'de [u8], Value<'de>)>> MapAccess<'de> for Fields
             .value
             .take()
             .ok_or_else(|| de::Error::custom("a value without its key"))?;
+        // An error a type's own Deserialize raised (`custom`) gets the key and value too.
         seed.deserialize(ValueDe { key, value })
+            .map_err(|e| match e.key {
+                None => ValueDe { key, value }.error(e.msg),
+                Some(_) => e,
+            })
     }
 }
 

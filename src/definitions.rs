@@ -71,6 +71,15 @@ macro_rules! ts3_enum {
             }
         }
 
+        /// Reads the integer form (feature `serde`).
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = <u32 as serde::Deserialize>::deserialize(d)?;
+                $name::try_from(value).map_err(serde::de::Error::custom)
+            }
+        }
+
         impl ParamValue for $name {
             fn write_escaped(&self, out: &mut BytesMut) {
                 (*self as u32).write_escaped(out)

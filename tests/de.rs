@@ -183,3 +183,20 @@ fn errors_name_the_key_and_the_value_but_never_a_secret() {
         "no item for a struct"
     );
 }
+
+#[test]
+fn definitions_enums_read_their_integer_form() {
+    use ts3q::definitions::{Codec, TextMessageTargetMode};
+    #[derive(Debug, Deserialize)]
+    struct Text {
+        targetmode: TextMessageTargetMode,
+        codec: Option<Codec>,
+    }
+    let ev = Event::parse("notifytextmessage targetmode=2 codec=4 msg=hi".into()).unwrap();
+    let t: Text = ev.deserialize().unwrap();
+    assert_eq!(t.targetmode, TextMessageTargetMode::Channel);
+    assert_eq!(t.codec, Some(Codec::OpusVoice));
+    let ev = Event::parse("notifytextmessage targetmode=9 msg=hi".into()).unwrap();
+    let err = ev.deserialize::<Text>().unwrap_err();
+    assert!(err.to_string().contains("targetmode"), "{err}");
+}
