@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use serde_json::Value as Json;
-use ts3q::simd::Tier;
+use ts3q::internals::Tier;
 use ts3q::{Bytes, Client, Command, CommandSet, Config, Items, Output};
 
 fn corpus() -> PathBuf {
@@ -240,7 +240,7 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     // The same work on every SIMD tier this CPU runs (the groups above use the best one).
-    let best = ts3q::simd::detect();
+    let best = ts3q::internals::detect();
     let line = data_line(&read(&dir, "clientlist10k.resp"));
     let mut buf = Vec::new();
     let mut g = c.benchmark_group("tier");
@@ -248,7 +248,7 @@ fn benches(c: &mut Criterion) {
         if tier > best {
             continue;
         }
-        ts3q::simd::use_tier(tier);
+        ts3q::internals::use_tier(tier);
         g.throughput(Throughput::Bytes(mixed.len() as u64));
         g.bench_function(format!("{tier:?}/escape mixed"), |b| {
             b.iter(|| {
@@ -273,7 +273,7 @@ fn benches(c: &mut Criterion) {
             })
         });
     }
-    ts3q::simd::use_tier(best);
+    ts3q::internals::use_tier(best);
     g.finish();
 
     // The machine on 1000 pipelined responses (each a channellist-like item and an event).

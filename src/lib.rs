@@ -68,12 +68,13 @@ pub mod error_id;
 pub mod escape;
 pub mod filetransfer;
 pub mod framing;
+#[cfg(feature = "internals")]
+pub mod internals;
 pub mod options;
 pub mod pacing;
 pub mod parse;
+mod scan;
 pub mod session;
-#[doc(hidden)]
-pub mod simd;
 pub mod tree;
 pub mod typed;
 pub mod uri;

@@ -2,15 +2,15 @@
 //! separator or line end; every SIMD tier the CPU runs agrees with the portable code.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use ts3q::simd::{use_tier, Tier};
+use ts3q::internals::{use_tier, Tier};
 
 fuzz_target!(|data: &[u8]| {
     let mut unescaped = Vec::new();
-    ts3q::escape::portable_unescape_into(data, &mut unescaped);
+    ts3q::internals::portable_unescape_into(data, &mut unescaped);
     let mut escaped = Vec::new();
-    ts3q::escape::portable_escape_into(data, &mut escaped);
+    ts3q::internals::portable_escape_into(data, &mut escaped);
     assert!(!escaped.iter().any(|b| matches!(b, b' ' | b'|' | b'\n' | b'\r')));
-    let needs = ts3q::escape::portable_needs_escaping(data);
+    let needs = ts3q::internals::portable_needs_escaping(data);
 
     for tier in [Tier::Avx512, Tier::Avx2, Tier::Portable] {
         use_tier(tier);

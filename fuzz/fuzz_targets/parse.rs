@@ -2,7 +2,7 @@
 //! can be read.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use ts3q::simd::{use_tier, Tier};
+use ts3q::internals::{use_tier, Tier};
 use ts3q::{Bytes, Event, Items, Status};
 
 fuzz_target!(|data: &[u8]| {
@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     // Every SIMD indexer the CPU runs agrees with the portable one on every field.
     for tier in [Tier::Avx2, Tier::Avx512] {
         use_tier(tier);
-        if let (Ok(items), Ok(portable)) = (Items::parse(line.clone()), Items::parse_portable(line.clone())) {
+        if let (Ok(items), Ok(portable)) = (Items::parse(line.clone()), ts3q::internals::parse_portable(line.clone())) {
             assert_eq!(items.len(), portable.len());
             let mut scratch = Vec::new();
             for (a, b) in items.iter().zip(portable.iter()) {

@@ -28,7 +28,6 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use bytes::BufMut;
 
 /// A kernel family. Ordered: a CPU that runs one tier runs the ones below it.
-#[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Tier {
@@ -83,7 +82,7 @@ pub fn detect() -> Tier {
 
 /// Uses `wanted`, or the best tier below it that this CPU runs; returns the tier now in use.
 /// For benchmarks and fuzzing that compare tiers; every tier gives the same results.
-#[doc(hidden)]
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 pub fn use_tier(wanted: Tier) -> Tier {
     let t = wanted.min(detect());
     ACTIVE.store(t as u8, Ordering::Relaxed);
@@ -94,10 +93,10 @@ pub fn use_tier(wanted: Tier) -> Tier {
 macro_rules! dispatch {
     ($avx512:expr, $avx2:expr, $portable:expr $(,)?) => {{
         #[cfg(target_arch = "x86_64")]
-        let r = match $crate::simd::tier() {
-            $crate::simd::Tier::Avx512 => $avx512,
-            $crate::simd::Tier::Avx2 => $avx2,
-            $crate::simd::Tier::Portable => $portable,
+        let r = match $crate::scan::simd::tier() {
+            $crate::scan::simd::Tier::Avx512 => $avx512,
+            $crate::scan::simd::Tier::Avx2 => $avx2,
+            $crate::scan::simd::Tier::Portable => $portable,
         };
         #[cfg(not(target_arch = "x86_64"))]
         let r = $portable;

@@ -9,8 +9,8 @@ use std::mem::MaybeUninit;
 use bytes::BufMut;
 
 use super::{escape_with, escaped_by, lanes, unescape_with};
-use crate::escape::{ESCAPE, UNESCAPE};
-use crate::parse::{index_blocks, BlockMasks, Field};
+use crate::scan::fields::{index_blocks, BlockMasks, Field};
+use crate::scan::table::{ESCAPE, UNESCAPE};
 
 /// `pshufb` pattern that keeps the bytes of an 8-byte group whose bit in the index is clear,
 /// packed to the front.

@@ -8,8 +8,8 @@ use std::mem::MaybeUninit;
 use bytes::BufMut;
 
 use super::{escape_with, escaped_by, lanes, unescape_with};
-use crate::escape::{ESCAPE, UNESCAPE};
-use crate::parse::{index_blocks, BlockMasks, Field};
+use crate::scan::fields::{index_blocks, BlockMasks, Field};
+use crate::scan::table::{ESCAPE, UNESCAPE};
 
 /// Loads `t[0..64]` and `t[64..128]`: a 128-entry table for `vpermi2b`.
 #[inline(always)]

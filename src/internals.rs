@@ -1,0 +1,31 @@
+//! Hooks for the crate's own fuzz targets and benchmarks (feature `internals`): the portable
+//! twins of the SIMD paths and the kernel tier switch. Not a stable API.
+
+use bytes::{BufMut, Bytes};
+
+use crate::error::ParseError;
+use crate::parse::Items;
+pub use crate::scan::simd::{detect, use_tier, Tier};
+
+/// `escape_into` without the SIMD kernels.
+pub fn portable_escape_into<B: BufMut>(value: &[u8], out: &mut B) {
+    crate::scan::portable_escape(value, out)
+}
+
+/// `unescape_into` without the SIMD kernels.
+pub fn portable_unescape_into(value: &[u8], out: &mut Vec<u8>) {
+    match crate::scan::portable_find_backslash(value) {
+        None => out.extend_from_slice(value),
+        Some(first) => crate::scan::portable_unescape_from(value, first, out),
+    }
+}
+
+/// `needs_escaping` without the SIMD kernels.
+pub fn portable_needs_escaping(s: &[u8]) -> bool {
+    crate::scan::portable_find_escapable(s).is_some()
+}
+
+/// `Items::parse` without the SIMD indexer.
+pub fn parse_portable(raw: Bytes) -> Result<Items, ParseError> {
+    Items::index_with(raw, 0, crate::scan::portable_index)
+}

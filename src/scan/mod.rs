@@ -1,0 +1,25 @@
+//! Byte scanning, the hot loops under [`escape`](crate::escape) and [`parse`](crate::parse):
+//! the field indexer and the escape and unescape passes, each portable and with SIMD kernels
+//! picked at run time. It imports nothing from the rest of the crate, which calls into it.
+//!
+//! - [`table`]: the manual's escape table as lookup tables;
+//! - `swar`: eight bytes at a time in a `u64` (the portable code's one bit trick);
+//! - `fields`: the field index of a line;
+//! - `text`: escaping and unescaping;
+//! - `simd`: the AVX2 and AVX-512 kernels, the crate's only `unsafe` code.
+
+mod fields;
+pub(crate) mod simd;
+mod swar;
+pub(crate) mod table;
+mod text;
+
+pub(crate) use fields::{index, Field, CLEAN, MAX_LINE};
+pub(crate) use text::{escape_from, find_backslash, find_escapable, unescape_from};
+// The portable twins, for `internals` (fuzzing and benchmarks compare the two).
+#[cfg(feature = "internals")]
+pub(crate) use fields::portable_index;
+#[cfg(feature = "internals")]
+pub(crate) use text::{
+    portable_escape, portable_find_backslash, portable_find_escapable, portable_unescape_from,
+};
