@@ -11,7 +11,7 @@ use std::time::Instant;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use serde_json::Value as Json;
 use ts3q::internals::Tier;
-use ts3q::{Bytes, Client, Command, CommandSet, Config, Items, Output};
+use ts3q::{Bytes, Client, Command, Config, Items, Mode, Output};
 
 fn corpus() -> PathBuf {
     if let Some(dir) = std::env::var_os("TS3_BENCH_CORPUS") {
@@ -223,7 +223,7 @@ fn benches(c: &mut Criterion) {
                 .param("clid", 2)
                 .pipe()
                 .param("clid", 3)
-                .into_bytes(CommandSet::ServerQuery)
+                .into_bytes(Mode::ServerQuery)
                 .unwrap()
         })
     });
@@ -233,7 +233,7 @@ fn benches(c: &mut Criterion) {
                 .param("targetmode", 3)
                 .param("target", 0)
                 .param("msg", "Whirlpool in 5 seconds, hold on to your chairs!")
-                .into_bytes(CommandSet::ServerQuery)
+                .into_bytes(Mode::ServerQuery)
                 .unwrap()
         })
     });

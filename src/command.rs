@@ -13,37 +13,20 @@ use bytes::{BufMut, Bytes, BytesMut};
 use crate::command_sets::{CLIENT_COMMANDS, SERVER_COMMANDS};
 use crate::error::CommandError;
 use crate::escape::escape_into;
+use crate::mode::Mode;
 
-/// Which command names a command is checked against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CommandSet {
-    /// The 124 ServerQuery commands.
-    ServerQuery,
-    /// The 94 ClientQuery commands.
-    ClientQuery,
-}
-
-impl CommandSet {
-    /// Whether `name` is in the set.
+impl Mode {
+    /// Whether `name` is in this interface's command set.
     pub fn contains(self, name: &str) -> bool {
         self.names().binary_search(&name).is_ok()
     }
 
-    /// All names, sorted.
+    /// The interface's command names, sorted.
     pub fn names(self) -> &'static [&'static str] {
         match self {
-            CommandSet::ServerQuery => &SERVER_COMMANDS,
-            CommandSet::ClientQuery => &CLIENT_COMMANDS,
+            Mode::ServerQuery => &SERVER_COMMANDS,
+            Mode::ClientQuery => &CLIENT_COMMANDS,
         }
-    }
-}
-
-impl fmt::Display for CommandSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CommandSet::ServerQuery => "ServerQuery",
-            CommandSet::ClientQuery => "ClientQuery",
-        })
     }
 }
 
@@ -156,7 +139,7 @@ enum Next {
 /// A query command under construction (py-ts3's query builder).
 ///
 /// ```
-/// use ts3q::{Command, CommandSet};
+/// use ts3q::{Command, Mode};
 /// let cmd = Command::new("clientkick")
 ///     .param("reasonid", 5)
 ///     .param("reasonmsg", "Go away!")
@@ -164,16 +147,16 @@ enum Next {
 ///     .pipe()
 ///     .param("clid", 2);
 /// assert_eq!(
-///     cmd.compile(CommandSet::ServerQuery).unwrap(),
+///     cmd.compile(Mode::ServerQuery).unwrap(),
 ///     "clientkick reasonid=5 reasonmsg=Go\\saway! clid=1|clid=2\n"
 /// );
 ///
 /// let cmd = Command::new("clientlist").option("uid").option("away");
-/// assert_eq!(cmd.compile(CommandSet::ServerQuery).unwrap(), "clientlist -uid -away\n");
+/// assert_eq!(cmd.compile(Mode::ServerQuery).unwrap(), "clientlist -uid -away\n");
 ///
 /// // Unknown commands are refused unless allowed explicitly.
-/// assert!(Command::new("frobnicate").compile(CommandSet::ServerQuery).is_err());
-/// assert!(Command::new("frobnicate").allow_unknown().compile(CommandSet::ServerQuery).is_ok());
+/// assert!(Command::new("frobnicate").compile(Mode::ServerQuery).is_err());
+/// assert!(Command::new("frobnicate").allow_unknown().compile(Mode::ServerQuery).is_ok());
 /// ```
 #[derive(Clone)]
 pub struct Command {
@@ -290,7 +273,7 @@ impl Command {
         }
     }
 
-    fn check(&self, set: CommandSet) -> Result<(), CommandError> {
+    fn check(&self, set: Mode) -> Result<(), CommandError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
@@ -304,7 +287,7 @@ impl Command {
     }
 
     /// The command line, `\n` included, checked against `set`.
-    pub fn compile(&self, set: CommandSet) -> Result<Bytes, CommandError> {
+    pub fn compile(&self, set: Mode) -> Result<Bytes, CommandError> {
         self.check(set)?;
         let mut out = BytesMut::with_capacity(self.buf.len() + 1);
         out.extend_from_slice(&self.buf);
@@ -313,7 +296,7 @@ impl Command {
     }
 
     /// [`compile`](Self::compile) without copying the buffer.
-    pub fn into_bytes(mut self, set: CommandSet) -> Result<Bytes, CommandError> {
+    pub fn into_bytes(mut self, set: Mode) -> Result<Bytes, CommandError> {
         self.check(set)?;
         self.buf.put_u8(b'\n');
         Ok(self.buf.freeze())
@@ -371,7 +354,7 @@ pub(crate) fn is_word(s: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    const SQ: CommandSet = CommandSet::ServerQuery;
+    const SQ: Mode = Mode::ServerQuery;
 
     fn compiled(c: Command) -> String {
         String::from_utf8(c.compile(SQ).unwrap().to_vec()).unwrap()
@@ -384,9 +367,9 @@ mod tests {
         for set in [SERVER_COMMANDS.as_slice(), CLIENT_COMMANDS.as_slice()] {
             assert!(set.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
         }
-        assert!(CommandSet::ClientQuery.contains("auth"));
-        assert!(!CommandSet::ServerQuery.contains("auth"));
-        assert!(CommandSet::ServerQuery.contains("servernotifyregister"));
+        assert!(Mode::ClientQuery.contains("auth"));
+        assert!(!Mode::ServerQuery.contains("auth"));
+        assert!(Mode::ServerQuery.contains("servernotifyregister"));
     }
 
     #[test]
@@ -462,13 +445,11 @@ mod tests {
         assert!(matches!(
             Command::new("auth").compile(SQ),
             Err(CommandError::InvalidCommand {
-                set: CommandSet::ServerQuery,
+                set: Mode::ServerQuery,
                 ..
             })
         ));
-        assert!(Command::new("auth")
-            .compile(CommandSet::ClientQuery)
-            .is_ok());
+        assert!(Command::new("auth").compile(Mode::ClientQuery).is_ok());
         // The first error wins and is reported even when later parts are fine.
         let c = Command::new("use").param("a\n", 1).param("b", 2);
         assert_eq!(

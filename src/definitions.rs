@@ -3,12 +3,12 @@
 //! Each converts to and from its integer and can be passed directly as a parameter value:
 //!
 //! ```
-//! use ts3q::{Command, CommandSet, definitions::TextMessageTargetMode};
+//! use ts3q::{Command, Mode, definitions::TextMessageTargetMode};
 //! let cmd = Command::new("sendtextmessage")
 //!     .param("targetmode", TextMessageTargetMode::Server)
 //!     .param("target", 0)
 //!     .param("msg", "Hello World!");
-//! assert_eq!(cmd.compile(CommandSet::ServerQuery).unwrap(), "sendtextmessage targetmode=3 target=0 msg=Hello\\sWorld!\n");
+//! assert_eq!(cmd.compile(Mode::ServerQuery).unwrap(), "sendtextmessage targetmode=3 target=0 msg=Hello\\sWorld!\n");
 //! assert_eq!(TextMessageTargetMode::try_from(2), Ok(TextMessageTargetMode::Channel));
 //! assert_eq!(u32::from(TextMessageTargetMode::Client), 1);
 //! ```

@@ -1,9 +1,7 @@
-//! Error types, one per layer. None of them ever carries a parameter value, so a password or
+//! The errors of the layers under the machine (parsing, fields, commands, the codec); a
+//! refusal ([`QueryError`](crate::QueryError)) is in [`parse`](crate::parse), and the machine's
+//! own errors in [`client`](crate::client). One per layer. None of them ever carries a parameter value, so a password or
 //! API key can never leak through an error message or its `Debug` output.
-
-use std::time::Duration;
-
-use crate::parse::Status;
 
 /// Why a line could not be read as what it claimed to be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,7 +65,7 @@ pub enum CommandError {
         /// The name, as given.
         name: String,
     },
-    /// The name is not in the command set of the query interface (see [`crate::CommandSet`]).
+    /// The name is not in the command set of the query interface (see [`crate::Mode`]).
     #[error(
         "unknown {set} command {name:?} (use allow_unknown() for commands newer than this list)"
     )]
@@ -75,7 +73,7 @@ pub enum CommandError {
         /// The name, as given.
         name: String,
         /// The set it was checked against.
-        set: crate::CommandSet,
+        set: crate::Mode,
     },
     /// A parameter key is empty or holds characters other than ASCII letters, digits and `_`.
     #[error("invalid parameter key {key:?}")]
@@ -104,124 +102,4 @@ pub enum CodecError {
     /// The line is too large to index.
     #[error(transparent)]
     Parse(#[from] ParseError),
-}
-
-/// A `error id=N` line with `N != 0`: the server refused the command.
-///
-/// It carries the whole parsed error line; the message, extra message and failed permission id
-/// are unescaped on access.
-#[derive(Clone, PartialEq, Eq, thiserror::Error)]
-#[error("query error {}: {}{}", .0.id(), .0.msg(), .0.extra_msg().map(|m| format!(" ({m})")).unwrap_or_default())]
-pub struct QueryError(pub Status);
-
-impl QueryError {
-    /// The error id.
-    pub fn id(&self) -> u32 {
-        self.0.id()
-    }
-    /// The error id as an [`ErrorId`](crate::ErrorId), to match on:
-    ///
-    /// ```
-    /// use ts3q::{ErrorId, QueryError, Status};
-    /// let e = QueryError(Status::new(768, "invalid channelID"));
-    /// assert!(matches!(e.code(), ErrorId::ChannelInvalidId));
-    /// ```
-    pub fn code(&self) -> crate::ErrorId {
-        self.0.code()
-    }
-    /// The whole error line.
-    pub fn status(&self) -> &Status {
-        &self.0
-    }
-}
-
-impl std::ops::Deref for QueryError {
-    type Target = Status;
-    fn deref(&self) -> &Status {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for QueryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-/// How a submitted command ended, when it did not end with a response.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RequestError {
-    /// No response arrived within the timeout. A late response is recognised and dropped.
-    #[error("no response within {0:?}")]
-    Timeout(Duration),
-    /// The response could not be read; the connection goes on.
-    #[error("malformed response: {0}")]
-    Parse(#[from] ParseError),
-    /// The connection closed before the response arrived. The command may or may not have
-    /// run: it was sent (or about to be), and the server's answer was lost with the
-    /// connection.
-    #[error("connection closed before the response arrived (the command may or may not have run)")]
-    ConnectionClosed,
-}
-
-/// Why [`Client::send`](crate::Client::send) refused a command.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SendError {
-    /// The command does not compile.
-    #[error(transparent)]
-    Command(#[from] CommandError),
-    /// The machine is closing or closed.
-    #[error("connection is closing or closed")]
-    Closed,
-}
-
-/// Something wrong with the connection as a whole, not with one command's response.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ProtocolError {
-    /// The peer did not greet like a TeamSpeak 3 query interface.
-    #[error("peer is not a TeamSpeak 3 query interface")]
-    NotTs3Query,
-    /// The peer is the other kind of query interface (ServerQuery vs. ClientQuery).
-    #[error("expected a {expected} greeting, the peer is a {found} interface")]
-    WrongInterface {
-        /// What the configuration asked for.
-        expected: crate::Mode,
-        /// What the greeting said.
-        found: crate::Mode,
-    },
-    /// The peer sent an error line instead of a greeting (e.g. 3329, banned).
-    #[error("connection refused by the server: {0}")]
-    Refused(QueryError),
-    /// No complete greeting within the greeting timeout.
-    #[error("no greeting within {0:?}")]
-    GreetingTimeout(Duration),
-    /// A data line arrived while no command was waiting for one.
-    #[error("data line of {len} bytes with no command in flight")]
-    UnsolicitedData {
-        /// Its length.
-        len: usize,
-    },
-    /// An error line arrived while no command was waiting for one.
-    #[error("error line with no command in flight (id {id:?})")]
-    UnsolicitedStatus {
-        /// Its id, when it parsed.
-        id: Option<u32>,
-    },
-    /// An event line longer than the maximum was skipped.
-    #[error("event line of {len} bytes exceeds the maximum of {max}")]
-    EventTooLong {
-        /// Its length.
-        len: usize,
-        /// The maximum.
-        max: usize,
-    },
-    /// The input ended inside a line; the partial line was dropped.
-    #[error("input ended inside a line of {len} bytes")]
-    TruncatedLine {
-        /// Bytes of the partial line.
-        len: usize,
-    },
 }

@@ -263,7 +263,7 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CommandSet;
+    use crate::Mode;
 
     fn resp(data: &str) -> Response {
         Response::parse(data.to_string().into(), "error id=0 msg=ok".into()).unwrap()
@@ -272,11 +272,11 @@ mod tests {
     #[test]
     fn commands() {
         let up = init_upload(1, "/image iso", 5, "", 673_460_224, true, false)
-            .compile(CommandSet::ServerQuery)
+            .compile(Mode::ServerQuery)
             .unwrap();
         assert_eq!(up, "ftinitupload clientftfid=1 name=\\/image\\siso cid=5 cpw= size=673460224 overwrite=1 resume=0\n");
         let down = init_download(2, "/a", 5, "pw", 10)
-            .compile(CommandSet::ClientQuery)
+            .compile(Mode::ClientQuery)
             .unwrap();
         assert_eq!(
             down,

@@ -18,16 +18,19 @@
 //!    ts3q-blocking, ts3q-smol, or your own loop (examples/embed.rs)
 //! ```
 //!
-//! Layers, one module each:
+//! Layers, one module each, each using only those above it (`tools/modgraph.py` checks that
+//! there is no cycle):
+//! - `scan` (private): the field indexer, the escape passes and their SIMD kernels; it
+//!   imports nothing from the crate;
 //! - [`escape`](mod@escape): the manual's escape table, borrowing when nothing changes;
 //! - [`framing`]: incremental line splitting (`\n\r`, `\r\n`, `\n`) with a line length limit;
-//! - [`parse`]: zero-copy responses, error lines and events, unescaped on access;
-//! - [`command`]: the command builder, checked against each interface's command set;
+//! - [`parse`]: zero-copy items, status lines, responses and events, unescaped on access;
+//! - [`Mode`]: which interface, and its command names; [`command`]: the command builder;
 //! - [`codec`]: the server side, parsing a command line back;
-//! - [`client`]: the state machine; [`pacing`]: the flood limit;
-//! - [`definitions`]: the manual's constants as enums; [`error`]: typed errors;
-//!   [`error_id`]: the server's error ids;
-//! - [`typed`]: typed events, command results and your own structs.
+//! - [`client`]: the state machine, with its [`Config`]; [`pacing`]: the flood limit;
+//! - [`typed`]: typed events, results and your own structs; `de` (feature `serde`);
+//! - [`definitions`]: the manual's constants as enums; [`error`] and [`error_id`]: typed
+//!   errors and the server's error ids.
 //!
 //! ```
 //! use std::time::Instant;
@@ -60,6 +63,7 @@ pub mod client;
 pub mod codec;
 pub mod command;
 mod command_sets;
+mod config;
 #[cfg(feature = "serde")]
 pub mod de;
 pub mod definitions;
@@ -70,6 +74,7 @@ pub mod filetransfer;
 pub mod framing;
 #[cfg(feature = "internals")]
 pub mod internals;
+mod mode;
 pub mod options;
 pub mod pacing;
 pub mod parse;
@@ -81,18 +86,18 @@ pub mod uri;
 
 pub use bytes::{self, Bytes, BytesMut};
 pub use client::{
-    Client, CloseReason, Config, Greeting, Mode, Output, ReplayFailure, RequestId, State,
+    Client, CloseReason, Greeting, Output, ProtocolError, ReplayFailure, RequestError, RequestId,
+    SendError, State,
 };
 pub use codec::{Arg, ParsedCommand, Pipe};
-pub use command::{Command, CommandSet, Disp, ParamValue};
-pub use error::{
-    CodecError, CommandError, FieldError, ParseError, ProtocolError, QueryError, RequestError,
-    SendError,
-};
+pub use command::{Command, Disp, ParamValue};
+pub use config::Config;
+pub use error::{CodecError, CommandError, FieldError, ParseError};
 pub use error_id::ErrorId;
 pub use escape::{escape, escape_bytes, escape_into, unescape, unescape_bytes, unescape_into};
+pub use mode::Mode;
 pub use pacing::FloodLimit;
-pub use parse::{Event, Item, Items, OwnedItem, Response, Status, Value};
+pub use parse::{Event, Item, Items, OwnedItem, QueryError, Response, Status, Value};
 pub use session::SessionLog;
 pub use uri::{QueryUri, Transport, UriError};
 

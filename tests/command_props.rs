@@ -2,7 +2,7 @@
 //! back the same command, and no value can ever inject a separator or a line end.
 
 use proptest::prelude::*;
-use ts3q::{Arg, Command, CommandSet, ParsedCommand};
+use ts3q::{Arg, Command, Mode, ParsedCommand};
 
 #[derive(Debug, Clone)]
 enum Tok {
@@ -45,7 +45,7 @@ proptest! {
 
     #[test]
     fn build_compile_parse_round_trip(name in word(), pipes in pipes()) {
-        let wire = build(&name, &pipes).compile(CommandSet::ServerQuery).unwrap();
+        let wire = build(&name, &pipes).compile(Mode::ServerQuery).unwrap();
         prop_assert_eq!(wire.last(), Some(&b'\n'));
         // Exactly one line: the only LF is the terminator, and there is no CR at all.
         prop_assert_eq!(wire.iter().filter(|&&b| b == b'\n').count(), 1);
@@ -79,7 +79,7 @@ proptest! {
             .param("targetmode", 3)
             .param("msg", value.as_slice())
             .param("extra", text.as_str())
-            .compile(CommandSet::ServerQuery)
+            .compile(Mode::ServerQuery)
             .unwrap();
         let body = &wire[..wire.len() - 1];
         prop_assert!(!body.contains(&b'\n') && !body.contains(&b'\r') && !body.contains(&b'|'));
@@ -90,7 +90,7 @@ proptest! {
     #[test]
     fn invalid_keys_never_compile(key in ".{0,12}") {
         let ok = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        let r = Command::new("use").param(&key, 1).compile(CommandSet::ServerQuery);
+        let r = Command::new("use").param(&key, 1).compile(Mode::ServerQuery);
         prop_assert_eq!(r.is_ok(), ok);
     }
 

@@ -2,7 +2,7 @@
 //! rebuilt command compiles and parses back to the same arguments.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use ts3q::{Arg, Bytes, Command, CommandSet, ParsedCommand};
+use ts3q::{Arg, Bytes, Command, Mode, ParsedCommand};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(parsed) = ParsedCommand::parse(Bytes::copy_from_slice(data)) else { return };
@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
             expect.push(args);
         }
     }
-    let wire = cmd.compile(CommandSet::ServerQuery).expect("parsed parts always rebuild");
+    let wire = cmd.compile(Mode::ServerQuery).expect("parsed parts always rebuild");
     let back = ParsedCommand::parse(wire).expect("a compiled command parses");
     assert_eq!(back.name(), parsed.name());
     let got: Vec<Vec<(String, Option<Vec<u8>>)>> = back

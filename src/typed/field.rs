@@ -1,7 +1,7 @@
 //! Reading one field as a Rust type: the trait every typed struct is built from.
 
 use crate::error::FieldError;
-use crate::parse::{Item, Items, Value};
+use crate::parse::{Item, Items, Response, Value};
 
 /// Where a typed struct reads its fields from: an [`Item`], or an item of an event that
 /// shares the first item's keys (`notifyclientmoved ctid=5 reasonid=0 clid=1|clid=2`).
@@ -163,6 +163,18 @@ pub trait FromItem: Sized {
     /// Reads every field from `item`.
     fn from_item(item: &Item<'_>) -> Result<Self, FieldError> {
         Self::from_lookup(item)
+    }
+}
+
+impl Response {
+    /// Every item as a `T` (see [`typed`](crate::typed)).
+    pub fn typed<T: crate::typed::FromItem>(&self) -> Result<Vec<T>, FieldError> {
+        self.iter().map(|item| T::from_item(&item)).collect()
+    }
+
+    /// The first item as a `T`, if there is one.
+    pub fn first_typed<T: crate::typed::FromItem>(&self) -> Result<Option<T>, FieldError> {
+        self.first().map(|item| T::from_item(&item)).transpose()
     }
 }
 

@@ -1,5 +1,5 @@
 //! The typed layer: events, command results and your own structs read from items, with no
-//! dependency beyond the core (the `serde` feature's [`de`](crate::de) is the other way).
+//! dependency beyond the core (the `serde` feature's `ts3q::de` is the other way).
 //!
 //! - [`events`]: [`Notification`](events::Notification), every notification of both query
 //!   manuals, one struct each;

@@ -171,7 +171,7 @@ fn bridge(addr: &str, login: Option<(String, String)>) -> Result<(), String> {
             .param("client_login_name", user.as_str())
             .param("client_login_password", pass.as_str());
         let bytes = cmd
-            .into_bytes(ts3q::CommandSet::ServerQuery)
+            .into_bytes(ts3q::Mode::ServerQuery)
             .map_err(|e| e.to_string())?;
         (&stream).write_all(&bytes).map_err(|e| e.to_string())?;
         line.clear();

@@ -20,179 +20,19 @@ use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::command::{Command, CommandSet};
-use crate::error::{ParseError, ProtocolError, QueryError, RequestError, SendError};
-use crate::framing::{Frame, LineFramer, DEFAULT_MAX_LINE};
-use crate::pacing::{FloodLimit, Pacer};
+use crate::command::Command;
+mod error;
+
+pub use error::{ProtocolError, RequestError, SendError};
+
+use crate::config::Config;
+use crate::error::ParseError;
+use crate::framing::{Frame, LineFramer};
+use crate::mode::Mode;
+use crate::pacing::Pacer;
+use crate::parse::QueryError;
 use crate::parse::{classify, Event, Items, LineKind, Response, Status};
 use crate::session::SessionLog;
-
-/// Which query interface the peer is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// A server's ServerQuery (port 10011 raw, 10022 SSH).
-    ServerQuery,
-    /// A client's ClientQuery plugin (port 25639).
-    ClientQuery,
-}
-
-impl Mode {
-    /// The command set of this interface.
-    pub fn command_set(self) -> CommandSet {
-        match self {
-            Mode::ServerQuery => CommandSet::ServerQuery,
-            Mode::ClientQuery => CommandSet::ClientQuery,
-        }
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.command_set().fmt(f)
-    }
-}
-
-/// Settings of a [`Client`].
-///
-/// ```
-/// use std::time::Duration;
-/// let config = ts3q::Config::server_query()
-///     .response_timeout(Some(Duration::from_secs(5)))
-///     .keepalive(Some(Duration::from_secs(120)))
-///     .flood_limit(None); // allow-listed host: no pacing
-/// ```
-#[derive(Debug, Clone)]
-pub struct Config {
-    mode: Mode,
-    response_timeout: Option<Duration>,
-    greeting_timeout: Option<Duration>,
-    keepalive: Option<Duration>,
-    keepalive_command: Option<Bytes>,
-    flood: Option<FloodLimit>,
-    flood_retries: u32,
-    max_line: usize,
-    dedup_events: bool,
-}
-
-impl Config {
-    /// Defaults for `mode`: 30 s response timeout, 10 s greeting timeout, keepalive after 60 s
-    /// idle, pacing at the server's default flood limit, 3 retries on error 524, 16 MiB lines.
-    pub fn new(mode: Mode) -> Config {
-        Config {
-            mode,
-            response_timeout: Some(Duration::from_secs(30)),
-            greeting_timeout: Some(Duration::from_secs(10)),
-            keepalive: Some(Duration::from_secs(60)),
-            keepalive_command: None,
-            flood: Some(FloodLimit::default()),
-            flood_retries: 3,
-            max_line: DEFAULT_MAX_LINE,
-            dedup_events: false,
-        }
-    }
-
-    /// [`Config::new`] for ServerQuery.
-    pub fn server_query() -> Config {
-        Config::new(Mode::ServerQuery)
-    }
-
-    /// [`Config::new`] for ClientQuery.
-    pub fn client_query() -> Config {
-        Config::new(Mode::ClientQuery)
-    }
-
-    /// Default time a command may wait for its response (`None`: forever).
-    pub fn response_timeout(mut self, t: Option<Duration>) -> Config {
-        self.response_timeout = t;
-        self
-    }
-
-    /// Time allowed for the greeting (`None`: forever).
-    pub fn greeting_timeout(mut self, t: Option<Duration>) -> Config {
-        self.greeting_timeout = t;
-        self
-    }
-
-    /// Send a keepalive command after this long without sending anything (`None`: never).
-    pub fn keepalive(mut self, interval: Option<Duration>) -> Config {
-        self.keepalive = interval;
-        self
-    }
-
-    /// The keepalive command (default `version` for ServerQuery, `currentschandlerid` for
-    /// ClientQuery, which has no `version`). Its response is never delivered.
-    pub fn keepalive_command(mut self, cmd: Command) -> Result<Config, crate::CommandError> {
-        self.keepalive_command = Some(cmd.into_bytes(self.mode.command_set())?);
-        Ok(self)
-    }
-
-    /// Flood pacing (`None` for hosts on the server's allow list).
-    pub fn flood_limit(mut self, limit: Option<FloodLimit>) -> Config {
-        self.flood = limit;
-        self
-    }
-
-    /// How often a command refused with 524 (flooding) is resent before the 524 is delivered.
-    pub fn flood_retries(mut self, n: u32) -> Config {
-        self.flood_retries = n;
-        self
-    }
-
-    /// Longest accepted line, and longest accepted response (all data lines together).
-    /// At least 512 bytes (greeting lines must fit), at most 4 GiB.
-    pub fn max_line(mut self, bytes: usize) -> Config {
-        self.max_line = bytes.clamp(512, u32::MAX as usize - 1);
-        self
-    }
-
-    /// Drop a client enter/leave/move event identical to the one just before it: the server
-    /// sends those twice to a connection registered for both `server` and `channel` events.
-    pub fn dedup_events(mut self, on: bool) -> Config {
-        self.dedup_events = on;
-        self
-    }
-
-    /// The interface this configuration expects.
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
-    /// The same settings for the other interface, or `None` when a custom
-    /// [`keepalive_command`](Self::keepalive_command) was set (it was checked against this
-    /// interface's commands, and may not exist on the other).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use ts3q::{Config, Mode};
-    /// let c = Config::server_query().response_timeout(Some(Duration::from_secs(3)));
-    /// let c = c.for_mode(Mode::ClientQuery).unwrap();
-    /// assert_eq!((c.mode(), c.response_timeout_value()), (Mode::ClientQuery, Some(Duration::from_secs(3))));
-    /// ```
-    pub fn for_mode(mut self, mode: Mode) -> Option<Config> {
-        if mode == self.mode {
-            return Some(self);
-        }
-        if self.keepalive_command.is_some() {
-            return None;
-        }
-        self.mode = mode;
-        Some(self)
-    }
-
-    /// The default response timeout.
-    pub fn response_timeout_value(&self) -> Option<Duration> {
-        self.response_timeout
-    }
-
-    fn keepalive_bytes(&self) -> Bytes {
-        self.keepalive_command
-            .clone()
-            .unwrap_or_else(|| match self.mode {
-                Mode::ServerQuery => Bytes::from_static(b"version\n"),
-                Mode::ClientQuery => Bytes::from_static(b"currentschandlerid\n"),
-            })
-    }
-}
 
 /// Identifies a submitted command; its result is delivered with the same id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -535,7 +375,7 @@ impl Client {
         if matches!(self.phase, Phase::Closing | Phase::Closed) {
             return Err(SendError::Closed);
         }
-        let bytes = cmd.into_bytes(self.config.mode.command_set())?;
+        let bytes = cmd.into_bytes(self.config.mode)?;
         let id = RequestId(self.next_id);
         self.next_id += 1;
         self.queue.push_back(Pending {
@@ -690,6 +530,7 @@ impl Client {
     // --------------------------------------------------------------- outputs
 
     /// Bytes to write to the transport (all pending commands, coalesced).
+    #[must_use = "the bytes must be written to the socket"]
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
         match self.transmit.len() {
             0 => None,
@@ -706,6 +547,7 @@ impl Client {
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
+    #[must_use = "the machine needs handle_timeout at this instant"]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let mut next: Option<Instant> = None;
         let mut consider = |t: Option<Instant>| {
@@ -732,6 +574,7 @@ impl Client {
     }
 
     /// The next output: greeting, responses, events, warnings, and finally `Closed`.
+    #[must_use = "responses and events are lost if dropped"]
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
     }

@@ -1,0 +1,441 @@
+//! Items and their fields: the index of a data line, and values unescaped on access.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use bytes::Bytes;
+
+use crate::error::{FieldError, ParseError};
+use crate::escape::unescape_bytes;
+use crate::scan::{index, Field, CLEAN, MAX_LINE};
+
+/// A list of items: the raw line plus its index.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Items {
+    raw: Bytes,
+    fields: Vec<Field>,
+    /// First field of every item after the first (item 0 starts at field 0), so a one-item
+    /// line allocates only `fields`.
+    starts: Vec<u32>,
+    /// Whether the list holds any item (an empty line holds none).
+    any: bool,
+}
+
+impl Items {
+    /// Indexes `raw[offset..]`.
+    pub(crate) fn parse_from(raw: Bytes, offset: usize) -> Result<Items, ParseError> {
+        Items::index_with(raw, offset, |raw, offset, fields, starts| {
+            index(raw, offset, fields, starts)
+        })
+    }
+
+    /// Indexes `raw[offset..]` with `indexer`.
+    #[inline(always)]
+    pub(crate) fn index_with(
+        raw: Bytes,
+        offset: usize,
+        indexer: impl FnOnce(&[u8], usize, &mut Vec<Field>, &mut Vec<u32>),
+    ) -> Result<Items, ParseError> {
+        if raw.len() > MAX_LINE {
+            return Err(ParseError::TooLarge { len: raw.len() });
+        }
+        let mut items = Items {
+            fields: Vec::new(),
+            starts: Vec::new(),
+            any: offset < raw.len(),
+            raw,
+        };
+        if items.any {
+            indexer(&items.raw, offset, &mut items.fields, &mut items.starts);
+        }
+        Ok(items)
+    }
+
+    /// Parses a data line (items only, no command or event name).
+    ///
+    /// ```
+    /// let items = ts3q::Items::parse("clid=1 client_nickname=Ben|clid=2".into()).unwrap();
+    /// assert_eq!(items.len(), 2);
+    /// assert_eq!(items.get(0).unwrap().str("client_nickname").as_deref(), Some("Ben"));
+    /// ```
+    pub fn parse(raw: Bytes) -> Result<Items, ParseError> {
+        Items::parse_from(raw, 0)
+    }
+
+    /// Number of items.
+    #[inline]
+    pub fn len(&self) -> usize {
+        if self.any {
+            self.starts.len() + 1
+        } else {
+            0
+        }
+    }
+
+    /// Whether there are no items.
+    pub fn is_empty(&self) -> bool {
+        !self.any
+    }
+
+    /// Item `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<Item<'_>> {
+        if i >= self.len() {
+            return None;
+        }
+        let from = if i == 0 {
+            0
+        } else {
+            self.starts[i - 1] as usize
+        };
+        let to = self
+            .starts
+            .get(i)
+            .map_or(self.fields.len(), |&s| s as usize);
+        Some(Item {
+            raw: &self.raw,
+            fields: &self.fields[from..to],
+        })
+    }
+
+    /// The first item.
+    pub fn first(&self) -> Option<Item<'_>> {
+        self.get(0)
+    }
+
+    /// All items in order.
+    #[inline]
+    pub fn iter(&self) -> ItemsIter<'_> {
+        ItemsIter {
+            items: self,
+            next: 0,
+        }
+    }
+
+    /// `key` of item `i`, falling back to item 0: some peers send keys shared by all items only
+    /// once (`notifyclientmoved ctid=5 reasonid=0 clid=1|clid=2`).
+    pub fn get_shared(&self, i: usize, key: &str) -> Option<Value<'_>> {
+        self.get(i)?
+            .get(key)
+            .or_else(|| self.get(0).and_then(|first| first.get(key)))
+    }
+
+    /// The raw bytes, exactly as received.
+    pub fn raw(&self) -> &Bytes {
+        &self.raw
+    }
+}
+
+impl<'a> IntoIterator for &'a Items {
+    type Item = Item<'a>;
+    type IntoIter = ItemsIter<'a>;
+    fn into_iter(self) -> ItemsIter<'a> {
+        self.iter()
+    }
+}
+
+impl fmt::Debug for Items {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Iterator over [`Items`].
+#[derive(Debug, Clone)]
+pub struct ItemsIter<'a> {
+    items: &'a Items,
+    next: usize,
+}
+
+impl<'a> Iterator for ItemsIter<'a> {
+    type Item = Item<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<Item<'a>> {
+        let item = self.items.get(self.next)?;
+        self.next += 1;
+        Some(item)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.items.len() - self.next;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for ItemsIter<'_> {}
+
+/// One item: an ordered list of fields.
+#[derive(Clone, Copy)]
+pub struct Item<'a> {
+    pub(super) raw: &'a [u8],
+    fields: &'a [Field],
+}
+
+impl Item<'static> {
+    /// An item with no fields.
+    pub(crate) const EMPTY: Item<'static> = Item {
+        raw: &[],
+        fields: &[],
+    };
+}
+
+impl<'a> Item<'a> {
+    /// The value of `key` (the first, if a key repeats).
+    #[inline]
+    pub fn get(&self, key: &str) -> Option<Value<'a>> {
+        let key = key.as_bytes();
+        self.fields
+            .iter()
+            .find(|f| &self.raw[f.start as usize..f.eq as usize] == key)
+            .map(|f| self.value(f))
+    }
+
+    /// Whether the item has `key` (bare or with a value).
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The value of `key` as text, invalid UTF-8 replaced by U+FFFD.
+    pub fn str(&self, key: &str) -> Option<Cow<'a, str>> {
+        self.get(key).map(|v| v.to_str_lossy())
+    }
+
+    /// The value of `key` parsed as `T`.
+    ///
+    /// ```
+    /// let items = ts3q::Items::parse("clid=7 cid=x".into()).unwrap();
+    /// let item = items.first().unwrap();
+    /// assert_eq!(item.parse::<u32>("clid"), Ok(7));
+    /// assert!(item.parse::<u32>("cid").is_err());
+    /// assert!(item.parse::<u32>("nope").is_err());
+    /// ```
+    pub fn parse<T: FromStr>(&self, key: &str) -> Result<T, FieldError> {
+        let value = self
+            .get(key)
+            .ok_or_else(|| FieldError::Missing { key: key.into() })?;
+        let text = value
+            .to_str()
+            .map_err(|_| FieldError::NotUtf8 { key: key.into() })?;
+        text.parse().map_err(|_| FieldError::Invalid {
+            key: key.into(),
+            ty: std::any::type_name::<T>(),
+        })
+    }
+
+    /// Number of fields.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether the item has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Fields in order, as (key, value).
+    #[inline]
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&'a [u8], Value<'a>)> + 'a {
+        let (raw, fields) = (self.raw, self.fields);
+        fields
+            .iter()
+            .map(move |f| (&raw[f.start as usize..f.eq as usize], value_of(raw, f)))
+    }
+
+    /// Keys in order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + 'a {
+        self.iter().map(|(k, _)| k)
+    }
+
+    /// Fields as (whole token, key, value).
+    pub(crate) fn tokens(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8], Value<'a>)> + 'a {
+        let (raw, fields) = (self.raw, self.fields);
+        fields.iter().map(move |f| {
+            (
+                &raw[f.start as usize..f.end()],
+                &raw[f.start as usize..f.eq as usize],
+                value_of(raw, f),
+            )
+        })
+    }
+
+    fn value(&self, f: &Field) -> Value<'a> {
+        value_of(self.raw, f)
+    }
+}
+
+#[inline]
+fn value_of<'a>(raw: &'a [u8], f: &Field) -> Value<'a> {
+    if f.eq as usize == f.end() {
+        Value {
+            raw: &[],
+            bare: true,
+            clean: true,
+        }
+    } else {
+        Value {
+            raw: &raw[f.eq as usize + 1..f.end()],
+            bare: false,
+            clean: f.end & CLEAN != 0,
+        }
+    }
+}
+
+impl fmt::Debug for Item<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (k, v) in self.iter() {
+            let key = String::from_utf8_lossy(k);
+            if is_secret_key(k) {
+                map.entry(&key, &"<redacted>");
+            } else if v.is_bare() {
+                map.entry(&key, &format_args!("<bare>"));
+            } else {
+                map.entry(&key, &v.to_str_lossy());
+            }
+        }
+        map.finish()
+    }
+}
+
+/// Keys whose values are credentials: never shown by `Debug`.
+pub(crate) fn is_secret_key(key: &[u8]) -> bool {
+    let contains = |needle: &[u8]| {
+        key.windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    contains(b"password")
+        || contains(b"apikey")
+        || key.eq_ignore_ascii_case(b"cpw")
+        || key.eq_ignore_ascii_case(b"ftkey")
+        || key.eq_ignore_ascii_case(b"token")
+}
+
+/// A field's value, still escaped; unescaped on access.
+#[derive(Clone, Copy)]
+pub struct Value<'a> {
+    raw: &'a [u8],
+    bare: bool,
+    /// Known to hold no backslash (then reading it needs no scan).
+    clean: bool,
+}
+
+impl PartialEq for Value<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.raw, self.bare) == (other.raw, other.bare)
+    }
+}
+
+impl Eq for Value<'_> {}
+
+impl<'a> Value<'a> {
+    /// A whole word as a (non-bare) value.
+    pub(crate) fn word(raw: &'a [u8]) -> Value<'a> {
+        Value {
+            raw,
+            bare: false,
+            clean: false,
+        }
+    }
+
+    /// The escaped bytes as received.
+    #[inline]
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// Whether the field was a bare key (`channel_flag_default`) rather than `key=`.
+    #[inline]
+    pub fn is_bare(&self) -> bool {
+        self.bare
+    }
+
+    /// Whether the value is empty (bare or `key=`).
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// The unescaped bytes.
+    #[inline]
+    pub fn bytes(&self) -> Cow<'a, [u8]> {
+        if self.clean {
+            Cow::Borrowed(self.raw)
+        } else {
+            unescape_bytes(self.raw)
+        }
+    }
+
+    /// Appends the unescaped bytes to `out`: reading many values through one reused buffer
+    /// allocates nothing, even for values that hold escapes.
+    #[inline]
+    pub fn unescape_into(&self, out: &mut Vec<u8>) {
+        if self.clean {
+            out.extend_from_slice(self.raw)
+        } else {
+            crate::escape::unescape_into(self.raw, out)
+        }
+    }
+
+    /// The unescaped bytes, borrowed from the line when the value holds no escape, or else
+    /// decoded into `scratch` (cleared first): reading every value of a large list this way
+    /// neither allocates nor copies clean values.
+    ///
+    /// ```
+    /// let items = ts3q::Items::parse("a=plain b=two\\swords".into()).unwrap();
+    /// let item = items.first().unwrap();
+    /// let mut scratch = Vec::new();
+    /// assert_eq!(item.get("a").unwrap().decode(&mut scratch), b"plain");
+    /// assert_eq!(item.get("b").unwrap().decode(&mut scratch), b"two words");
+    /// ```
+    #[inline]
+    pub fn decode<'s>(&self, scratch: &'s mut Vec<u8>) -> &'s [u8]
+    where
+        'a: 's,
+    {
+        if self.clean {
+            return self.raw;
+        }
+        scratch.clear();
+        crate::escape::unescape_into(self.raw, scratch);
+        scratch
+    }
+
+    /// The unescaped text, or an error when it is not valid UTF-8.
+    #[inline]
+    pub fn to_str(&self) -> Result<Cow<'a, str>, std::str::Utf8Error> {
+        match self.bytes() {
+            Cow::Borrowed(b) => std::str::from_utf8(b).map(Cow::Borrowed),
+            Cow::Owned(v) => match String::from_utf8(v) {
+                Ok(s) => Ok(Cow::Owned(s)),
+                Err(e) => Err(e.utf8_error()),
+            },
+        }
+    }
+
+    /// The unescaped text, invalid UTF-8 replaced by U+FFFD.
+    #[inline]
+    pub fn to_str_lossy(&self) -> Cow<'a, str> {
+        match self.bytes() {
+            Cow::Borrowed(b) => String::from_utf8_lossy(b),
+            Cow::Owned(v) => match String::from_utf8(v) {
+                Ok(s) => Cow::Owned(s),
+                Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            },
+        }
+    }
+
+    /// The value parsed as `T` (after unescaping).
+    pub fn parse<T: FromStr>(&self) -> Option<T> {
+        self.to_str().ok()?.parse().ok()
+    }
+}
+
+impl fmt::Debug for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.bare {
+            f.write_str("<bare>")
+        } else {
+            fmt::Debug::fmt(&self.to_str_lossy(), f)
+        }
+    }
+}
