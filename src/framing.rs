@@ -8,6 +8,8 @@
 use bytes::{Buf, Bytes, BytesMut};
 use memchr::memchr;
 
+use crate::scan::find_byte;
+
 /// Default maximum line length: 16 MiB, far above any real response line.
 pub const DEFAULT_MAX_LINE: usize = 16 * 1024 * 1024;
 
@@ -123,7 +125,7 @@ impl LineFramer {
                 }
             };
         }
-        match memchr(b'\n', &self.buf[self.scanned..]) {
+        match find_byte(&self.buf[self.scanned..], b'\n') {
             Some(i) => {
                 let end = self.scanned + i;
                 let mut line = self.buf.split_to(end + 1);

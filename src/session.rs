@@ -22,6 +22,18 @@ pub struct SessionLog {
 impl SessionLog {
     /// Records a command line (`\n` included) that the server answered with id 0.
     pub fn observe(&mut self, line: &Bytes) {
+        // Most commands are none of these: skip them without parsing.
+        const FIRST: [&[u8]; 6] = [
+            b"login",
+            b"auth",
+            b"logout",
+            b"use",
+            b"servernotify",
+            b"clientnotify",
+        ];
+        if !FIRST.iter().any(|p| line.starts_with(p)) {
+            return;
+        }
         let Ok(cmd) = ParsedCommand::parse(line.clone()) else {
             return;
         };

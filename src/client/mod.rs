@@ -13,15 +13,17 @@
 //! in flight until its `error` line. Responses are matched to commands in order; events are
 //! delivered wherever they arrive.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::command::Command;
+mod deadlines;
 mod error;
+
+use deadlines::Deadlines;
 
 pub use error::{ProtocolError, RequestError, SendError};
 
@@ -169,49 +171,56 @@ struct InFlight {
     timed_out: bool,
 }
 
-/// Data lines of the response in flight: one line stays zero-copy, several are joined by `|`
-/// (their items are one list).
+/// Data lines of the response in flight. One line stays zero-copy; several are joined by `|`
+/// (their items are one list) in a single allocation of the exact size when the response
+/// completes. The list of lines is kept between responses, so the allocations of a response
+/// do not grow with its line count: none for one line, one for many.
 #[derive(Default)]
-enum Data {
-    #[default]
-    Empty,
-    One(Bytes),
-    Joined(BytesMut),
+struct Data {
+    lines: Vec<Bytes>,
+    /// Bytes of the joined lines, separators included.
+    len: usize,
 }
+
+/// Lines kept between responses (beyond this, the list is released after use).
+const DATA_LINES_KEPT: usize = 1024;
 
 impl Data {
     fn len(&self) -> usize {
-        match self {
-            Data::Empty => 0,
-            Data::One(b) => b.len(),
-            Data::Joined(b) => b.len(),
-        }
+        self.len
     }
 
     fn push(&mut self, line: Bytes) {
-        *self = match std::mem::take(self) {
-            Data::Empty => Data::One(line),
-            Data::One(first) => {
-                let mut joined = BytesMut::with_capacity(first.len() + 1 + line.len());
-                joined.extend_from_slice(&first);
-                joined.put_u8(b'|');
-                joined.extend_from_slice(&line);
-                Data::Joined(joined)
-            }
-            Data::Joined(mut joined) => {
-                joined.put_u8(b'|');
-                joined.extend_from_slice(&line);
-                Data::Joined(joined)
-            }
+        self.len += usize::from(!self.lines.is_empty()) + line.len();
+        self.lines.push(line);
+    }
+
+    fn clear(&mut self) {
+        self.lines.clear();
+        self.len = 0;
+        if self.lines.capacity() > DATA_LINES_KEPT {
+            self.lines = Vec::new();
         }
     }
 
-    fn into_bytes(self) -> Bytes {
-        match self {
-            Data::Empty => Bytes::new(),
-            Data::One(b) => b,
-            Data::Joined(b) => b.freeze(),
-        }
+    /// The lines as one, and the list emptied for the next response.
+    fn take(&mut self) -> Bytes {
+        let joined = match self.lines.len() {
+            0 => Bytes::new(),
+            1 => self.lines.pop().unwrap_or_default(),
+            _ => {
+                let mut joined = BytesMut::with_capacity(self.len);
+                for (i, line) in self.lines.iter().enumerate() {
+                    if i > 0 {
+                        joined.put_u8(b'|');
+                    }
+                    joined.extend_from_slice(line);
+                }
+                joined.freeze()
+            }
+        };
+        self.clear();
+        joined
     }
 }
 
@@ -270,7 +279,7 @@ pub struct Client {
     greeting_bytes: usize,
     greeting_welcome: Option<Bytes>,
     greeting: Option<Greeting>,
-    deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
+    deadlines: Deadlines,
     /// Whether the current pacing hold has been reported ([`Output::Paced`]).
     pacing_reported: bool,
     paced_waits: u64,
@@ -305,7 +314,7 @@ impl Client {
             next_seq: 0,
             queue: VecDeque::new(),
             in_flight: VecDeque::new(),
-            head_data: Data::Empty,
+            head_data: Data::default(),
             head_failure: None,
             transmit: VecDeque::new(),
             outputs: VecDeque::new(),
@@ -314,7 +323,7 @@ impl Client {
             greeting_bytes: 0,
             greeting_welcome: None,
             greeting: None,
-            deadlines: BinaryHeap::new(),
+            deadlines: Deadlines::default(),
             pacing_reported: false,
             paced_waits: 0,
             last_event: None,
@@ -484,7 +493,7 @@ impl Client {
                 return self.shut(CloseReason::Protocol(ProtocolError::GreetingTimeout(t)));
             }
         }
-        while let Some(&Reverse((deadline, seq))) = self.deadlines.peek() {
+        while let Some((deadline, seq)) = self.deadlines.peek() {
             if deadline > now {
                 break;
             }
@@ -559,7 +568,7 @@ impl Client {
             Phase::Closed => return None,
             Phase::Greeting(_) => consider(self.greeting_deadline),
             Phase::Open | Phase::Closing => {
-                consider(self.deadlines.peek().map(|Reverse((t, _))| *t));
+                consider(self.deadlines.peek().map(|(t, _)| t));
                 consider(self.keepalive_due());
                 if !self.queue.is_empty() {
                     let slot = self.pacer.next_slot();
@@ -592,9 +601,7 @@ impl Client {
         shrink(&mut self.in_flight);
         shrink(&mut self.transmit);
         shrink(&mut self.outputs);
-        if self.deadlines.is_empty() {
-            self.deadlines = BinaryHeap::new();
-        }
+        self.deadlines.shrink();
         self.framer.shrink_to_fit();
     }
 
@@ -665,7 +672,7 @@ impl Client {
 
     /// Drops heap entries of commands already answered or timed out, so `poll_timeout` is exact.
     fn prune_deadlines(&mut self) {
-        while let Some(&Reverse((_, seq))) = self.deadlines.peek() {
+        while let Some((_, seq)) = self.deadlines.peek() {
             match self.in_flight_mut(seq) {
                 Some(e) if !e.timed_out => break,
                 _ => {
@@ -711,7 +718,7 @@ impl Client {
             let seq = self.next_seq;
             self.next_seq += 1;
             if let Some(t) = p.timeout {
-                self.deadlines.push(Reverse((now + t, seq)));
+                self.deadlines.push(now + t, seq);
             }
             self.in_flight.push_back(InFlight {
                 origin: p.origin,
@@ -815,7 +822,7 @@ impl Client {
                 .outputs
                 .push_back(Output::Warning(ProtocolError::UnsolicitedData { len }));
         }
-        self.head_data = Data::Empty;
+        self.head_data.clear();
         self.head_failure.get_or_insert(error);
     }
 
@@ -827,7 +834,7 @@ impl Client {
                 .outputs
                 .push_back(Output::Warning(ProtocolError::UnsolicitedStatus { id }));
         };
-        let data = std::mem::take(&mut self.head_data);
+        let data = self.head_data.take();
         let failure = self.head_failure.take();
         if head.timed_out {
             return; // the late response of a command already answered with Timeout
@@ -877,13 +884,13 @@ impl Client {
     fn respond(
         &self,
         failure: Option<ParseError>,
-        data: Data,
+        data: Bytes,
         status: Status,
     ) -> Result<Response, RequestError> {
         if let Some(e) = failure {
             return Err(RequestError::Parse(e));
         }
-        let items = Items::parse(data.into_bytes())?;
+        let items = Items::parse(data)?;
         Ok(Response::from_parts(items, status))
     }
 
@@ -1003,7 +1010,7 @@ impl Client {
                 });
             }
         }
-        self.head_data = Data::Empty;
+        self.head_data.clear();
         self.head_failure = None;
         self.transmit.clear();
         self.deadlines.clear();

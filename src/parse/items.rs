@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 
@@ -11,45 +12,84 @@ use crate::escape::unescape_bytes;
 use crate::scan::{index, Field, CLEAN, MAX_LINE};
 
 /// A list of items: the raw line plus its index.
-#[derive(Clone, PartialEq, Eq, Default)]
+///
+/// The index is built on first access, not when the line is received: the state machine only
+/// frames and routes lines, and an event or response nobody reads costs no index at all.
+#[derive(Clone, Default)]
 pub struct Items {
     raw: Bytes,
+    /// Where the items start in `raw` (after an event name or `error `).
+    offset: u32,
+    /// Whether the list holds any item (an empty line holds none).
+    any: bool,
+    index: OnceLock<Index>,
+}
+
+/// Where each field lies.
+#[derive(Clone, Default)]
+struct Index {
     fields: Vec<Field>,
     /// First field of every item after the first (item 0 starts at field 0), so a one-item
     /// line allocates only `fields`.
     starts: Vec<u32>,
-    /// Whether the list holds any item (an empty line holds none).
-    any: bool,
 }
 
+impl PartialEq for Items {
+    /// The same bytes from the same offset (the index is a function of them).
+    fn eq(&self, other: &Items) -> bool {
+        self.offset == other.offset && self.raw == other.raw
+    }
+}
+
+impl Eq for Items {}
+
 impl Items {
-    /// Indexes `raw[offset..]`.
+    /// The items of `raw[offset..]`, indexed on first access.
+    #[inline]
     pub(crate) fn parse_from(raw: Bytes, offset: usize) -> Result<Items, ParseError> {
-        Items::index_with(raw, offset, |raw, offset, fields, starts| {
-            index(raw, offset, fields, starts)
+        if raw.len() > MAX_LINE {
+            return Err(ParseError::TooLarge { len: raw.len() });
+        }
+        let offset = offset.min(raw.len());
+        Ok(Items {
+            any: offset < raw.len(),
+            offset: offset as u32,
+            raw,
+            index: OnceLock::new(),
         })
     }
 
-    /// Indexes `raw[offset..]` with `indexer`.
-    #[inline(always)]
+    /// Indexes `raw[offset..]` now, with `indexer`.
+    #[cfg(feature = "internals")]
     pub(crate) fn index_with(
         raw: Bytes,
         offset: usize,
         indexer: impl FnOnce(&[u8], usize, &mut Vec<Field>, &mut Vec<u32>),
     ) -> Result<Items, ParseError> {
-        if raw.len() > MAX_LINE {
-            return Err(ParseError::TooLarge { len: raw.len() });
-        }
-        let mut items = Items {
-            fields: Vec::new(),
-            starts: Vec::new(),
-            any: offset < raw.len(),
-            raw,
-        };
+        let items = Items::parse_from(raw, offset)?;
+        let mut ix = Index::default();
         if items.any {
-            indexer(&items.raw, offset, &mut items.fields, &mut items.starts);
+            indexer(&items.raw, offset, &mut ix.fields, &mut ix.starts);
         }
+        let _ = items.index.set(ix);
         Ok(items)
+    }
+
+    /// The index, built on first use.
+    #[inline(always)]
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut ix = Index::default();
+            if self.any {
+                index(
+                    &self.raw,
+                    self.offset as usize,
+                    &mut ix.fields,
+                    &mut ix.starts,
+                );
+            }
+            ix
+        })
     }
 
     /// Parses a data line (items only, no command or event name).
@@ -67,7 +107,7 @@ impl Items {
     #[inline]
     pub fn len(&self) -> usize {
         if self.any {
-            self.starts.len() + 1
+            self.index().starts.len() + 1
         } else {
             0
         }
@@ -84,18 +124,12 @@ impl Items {
         if i >= self.len() {
             return None;
         }
-        let from = if i == 0 {
-            0
-        } else {
-            self.starts[i - 1] as usize
-        };
-        let to = self
-            .starts
-            .get(i)
-            .map_or(self.fields.len(), |&s| s as usize);
+        let ix = self.index();
+        let from = if i == 0 { 0 } else { ix.starts[i - 1] as usize };
+        let to = ix.starts.get(i).map_or(ix.fields.len(), |&s| s as usize);
         Some(Item {
             raw: &self.raw,
-            fields: &self.fields[from..to],
+            fields: &ix.fields[from..to],
         })
     }
 

@@ -24,6 +24,17 @@ impl Status {
         } else {
             line.len().min(5)
         };
+        // The id usually comes first (`error id=0 msg=ok`): read it without indexing the line.
+        if let Some(digits) = line.strip_prefix(b"error id=") {
+            let end = digits
+                .iter()
+                .position(|&b| b == b' ')
+                .unwrap_or(digits.len());
+            if let Some(id) = parse_u32(&digits[..end]) {
+                let fields = Items::parse_from(line, offset)?;
+                return Ok(Status { id, fields });
+            }
+        }
         let fields = Items::parse_from(line, offset)?;
         let id = {
             let item = fields.first().ok_or(ParseError::MissingErrorId)?;

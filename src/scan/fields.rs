@@ -113,7 +113,9 @@ fn presize(total: usize, first_item: usize, fields: &mut Vec<Field>, starts: &mu
     let items = total / first_item.max(1) + 1;
     let items = items + items / 8;
     starts.reserve(items);
-    fields.reserve((items * fields.len().max(1)).saturating_sub(fields.len()));
+    // A field takes at least two bytes (a byte and its separator): never reserve beyond that.
+    let wanted = (items * fields.len().max(1)).min(total / 2 + 1);
+    fields.reserve(wanted.saturating_sub(fields.len()));
 }
 
 /// Bit masks of one 64-byte block (bit `i` is byte `i`): the field ends (space or `|`), the

@@ -15,6 +15,7 @@ pub(crate) mod table;
 mod text;
 
 pub(crate) use fields::{index, Field, CLEAN, MAX_LINE};
+pub(crate) use swar::find_byte;
 pub(crate) use text::{escape_from, find_backslash, find_escapable, unescape_from};
 // The portable twins, for `internals` (fuzzing and benchmarks compare the two).
 #[cfg(feature = "internals")]

@@ -1,10 +1,9 @@
 //! The escape and unescape passes: the portable code and the dispatch to the SIMD kernels.
 
 use bytes::BufMut;
-use memchr::memchr;
 
 use super::simd::{self, dispatch};
-use super::swar::{matching_bytes, word};
+use super::swar::find_byte;
 use super::table::{needs_escape, ESCAPE, UNESCAPE};
 
 /// Scanning granularity: a fixed-size block lets LLVM vectorise the branch-free "any" checks.
@@ -88,23 +87,10 @@ fn escape_block<B: BufMut>(block: &[u8], out: &mut B) {
     out.put_slice(&buf[..n]);
 }
 
-/// First backslash of `s`. Escapes are usually close together (or the value is short): the
-/// first 32 bytes are tested 8 at a time (SWAR), which beats a memchr call there; a longer
-/// search goes to memchr.
+/// First backslash of `s`, portable.
 #[inline(always)]
 pub(crate) fn portable_find_backslash(s: &[u8]) -> Option<usize> {
-    let mut base = 0;
-    while base + 8 <= s.len() && base < 32 {
-        let hits = matching_bytes(word(&s[base..base + 8]), b'\\');
-        if hits != 0 {
-            return Some(base + (hits.trailing_zeros() / 8) as usize);
-        }
-        base += 8;
-    }
-    if base < 32 {
-        return s[base..].iter().position(|&b| b == b'\\').map(|p| base + p);
-    }
-    memchr(b'\\', &s[base..]).map(|p| base + p)
+    find_byte(s, b'\\')
 }
 
 /// First backslash of `s`.
