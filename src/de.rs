@@ -204,6 +204,30 @@ impl<'de> de::Deserializer<'de> for ItemDe<'de> {
     }
 }
 
+/// A key. A struct's field names are matched as bytes (no UTF-8 check: keys are ASCII, and a
+/// key that is not cannot match a field); a map's keys are read as text.
+struct KeyDe<'a>(&'a [u8]);
+
+impl<'de> de::Deserializer<'de> for KeyDe<'de> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        let key =
+            std::str::from_utf8(self.0).map_err(|_| de::Error::custom("a key is not UTF-8"))?;
+        v.visit_borrowed_str(key)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        v.visit_borrowed_bytes(self.0)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        ignored_any
+    }
+}
+
 struct Fields<'a, I> {
     fields: I,
     value: Option<(&'a [u8], Value<'a>)>,
@@ -220,9 +244,7 @@ impl<'de, I: Iterator<Item = (&'de [u8], Value<'de>)>> MapAccess<'de> for Fields
             return Ok(None);
         };
         self.value = Some((key, value));
-        let key = std::str::from_utf8(key).map_err(|_| de::Error::custom("a key is not UTF-8"))?;
-        seed.deserialize(de::value::BorrowedStrDeserializer::new(key))
-            .map(Some)
+        seed.deserialize(KeyDe(key)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
@@ -263,13 +285,85 @@ impl<'a> ValueDe<'a> {
         self.value.to_str().map_err(|_| self.error("not UTF-8"))
     }
 
-    fn number<T: std::str::FromStr>(&self, what: &str) -> Result<T, DeError> {
+    fn number<T: Number>(&self, what: &str) -> Result<T, DeError> {
+        // Plain digits (nearly every number) read straight from the line's bytes.
+        if let Some(n) = T::from_digits(self.value.raw()) {
+            return Ok(n);
+        }
         let t = self.text()?;
         t.trim()
             .parse()
             .map_err(|_| self.error(format_args!("not {what}")))
     }
 }
+
+/// A number type: parsed by `FromStr`, with a fast path for plain decimal digits.
+trait Number: std::str::FromStr {
+    /// `raw` as `Self` when it is an optional `-` and 1 to 18 ASCII digits that fit.
+    fn from_digits(raw: &[u8]) -> Option<Self>;
+}
+
+/// The value of 1 to 18 ASCII digits (no overflow possible), after an optional `-`.
+#[inline(always)]
+fn digits(raw: &[u8]) -> Option<(bool, u64)> {
+    let (neg, d) = match raw.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, raw),
+    };
+    if d.is_empty() || d.len() > 18 {
+        return None;
+    }
+    let mut n = 0u64;
+    for &c in d {
+        let v = c.wrapping_sub(b'0');
+        if v > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(v);
+    }
+    Some((neg, n))
+}
+
+macro_rules! unsigned {
+    ($($t:ty),*) => {$(
+        impl Number for $t {
+            #[inline(always)]
+            fn from_digits(raw: &[u8]) -> Option<$t> {
+                match digits(raw)? {
+                    (false, n) => <$t>::try_from(n).ok(),
+                    (true, _) => None,
+                }
+            }
+        }
+    )*};
+}
+unsigned!(u8, u16, u32, u64);
+
+macro_rules! signed {
+    ($($t:ty),*) => {$(
+        impl Number for $t {
+            #[inline(always)]
+            fn from_digits(raw: &[u8]) -> Option<$t> {
+                let (neg, n) = digits(raw)?;
+                let n = i64::try_from(n).ok()?;
+                <$t>::try_from(if neg { -n } else { n }).ok()
+            }
+        }
+    )*};
+}
+signed!(i8, i16, i32, i64);
+
+macro_rules! float {
+    ($($t:ty),*) => {$(
+        impl Number for $t {
+            #[inline(always)]
+            fn from_digits(_: &[u8]) -> Option<$t> {
+                None
+            }
+        }
+    )*};
+}
+float!(f32, f64);
 
 macro_rules! numbers {
     ($($method:ident $visit:ident $ty:ty),*) => {$(
@@ -453,7 +547,10 @@ impl<'de> IntoDeserializer<'de, DeError> for TextDe<'de> {
 }
 
 impl TextDe<'_> {
-    fn number<T: std::str::FromStr>(&self, what: &str) -> Result<T, DeError> {
+    fn number<T: Number>(&self, what: &str) -> Result<T, DeError> {
+        if let Some(n) = T::from_digits(self.text.as_bytes()) {
+            return Ok(n);
+        }
         self.text.trim().parse().map_err(|_| DeError {
             key: Some(String::from_utf8_lossy(self.key).into_owned()),
             value: Some(self.text.to_string()),

@@ -141,9 +141,12 @@ impl Items {
     /// All items in order.
     #[inline]
     pub fn iter(&self) -> ItemsIter<'_> {
+        let ix = self.index();
         ItemsIter {
-            items: self,
-            next: 0,
+            raw: &self.raw,
+            fields: &ix.fields,
+            starts: ix.starts.iter(),
+            from: self.any.then_some(0),
         }
     }
 
@@ -178,20 +181,36 @@ impl fmt::Debug for Items {
 /// Iterator over [`Items`].
 #[derive(Debug, Clone)]
 pub struct ItemsIter<'a> {
-    items: &'a Items,
-    next: usize,
+    raw: &'a [u8],
+    fields: &'a [Field],
+    /// Start of each item after the first; the iterator walks them.
+    starts: std::slice::Iter<'a, u32>,
+    /// First field of the next item; `None` once done.
+    from: Option<usize>,
 }
 
 impl<'a> Iterator for ItemsIter<'a> {
     type Item = Item<'a>;
     #[inline]
     fn next(&mut self) -> Option<Item<'a>> {
-        let item = self.items.get(self.next)?;
-        self.next += 1;
-        Some(item)
+        let from = self.from?;
+        let to = match self.starts.next() {
+            Some(&s) => {
+                self.from = Some(s as usize);
+                s as usize
+            }
+            None => {
+                self.from = None;
+                self.fields.len()
+            }
+        };
+        Some(Item {
+            raw: self.raw,
+            fields: &self.fields[from..to],
+        })
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.items.len() - self.next;
+        let n = self.starts.len() + usize::from(self.from.is_some());
         (n, Some(n))
     }
 }
