@@ -425,7 +425,7 @@ impl<'a> Value<'a> {
         if self.clean {
             out.extend_from_slice(self.raw)
         } else {
-            crate::escape::unescape_into(self.raw, out)
+            crate::scan::unescape_from(self.raw, 0, out)
         }
     }
 
@@ -449,7 +449,7 @@ impl<'a> Value<'a> {
             return self.raw;
         }
         scratch.clear();
-        crate::escape::unescape_into(self.raw, scratch);
+        crate::scan::unescape_from(self.raw, 0, scratch);
         scratch
     }
 

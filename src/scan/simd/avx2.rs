@@ -225,9 +225,10 @@ unsafe fn unescape_kernel(src: &[u8], dst: &mut [MaybeUninit<u8>]) -> (usize, us
             _mm256_storeu_si256(b.cast(), _mm256_blendv_epi8(lo, dlo, klo));
             _mm256_storeu_si256(b.add(32).cast(), _mm256_blendv_epi8(hi, dhi, khi));
         }
-        // Compress 8 bytes at a time: each group lands right after the previous one.
+        // Compress 8 bytes at a time: each group lands right after the previous one. Groups
+        // past the input's end hold only dropped lanes: a short tail skips them.
         let mut w = 0;
-        for (g, group) in block.chunks_exact(8).enumerate() {
+        for (g, group) in block.chunks_exact(8).enumerate().take(step.div_ceil(8)) {
             let d = (drop >> (8 * g)) as u8;
             // SAFETY: an 8-byte read of `group` and of a table row; the 8-byte store is at
             // `n + w` with `w <= 56`, inside the 64 bytes checked by the loop condition.
