@@ -110,11 +110,6 @@ pub(crate) fn find_backslash(s: &[u8]) -> Option<usize> {
 /// Unescapes `value`, which holds no backslash before `first`: one pass, each escape decoded
 /// once, so the wire text `\\n` is a backslash and an `n`, never a newline.
 pub(crate) fn unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
-    // Most escaped values are short (a nickname, a message): a plain loop beats a `memmove`
-    // call for the clean prefix and a kernel's set-up.
-    if value.len() <= SHORT {
-        return unescape_short(value, out);
-    }
     let (clean, rest) = value.split_at(first);
     out.extend_from_slice(clean);
     dispatch!(
@@ -122,43 +117,6 @@ pub(crate) fn unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
         simd::avx2::unescape_into(rest, out),
         portable_unescape_from(rest, 0, out),
     )
-}
-
-/// Values up to this long are unescaped by [`unescape_short`].
-const SHORT: usize = 32;
-
-/// Unescapes a short value byte by byte on the stack, then appends it in one copy.
-#[inline]
-fn unescape_short(value: &[u8], out: &mut Vec<u8>) {
-    // Output never outgrows input (`n <= i`), so every write stays inside `buf`.
-    let mut buf = [0u8; SHORT + 1];
-    let mut n = 0;
-    let mut i = 0;
-    while i < value.len() {
-        let b = value[i];
-        if b == b'\\' {
-            match value.get(i + 1) {
-                Some(&c) => {
-                    let d = UNESCAPE[c as usize];
-                    // An unknown escape stays as it is: the backslash, then the letter.
-                    buf[n] = if d == 0 { b'\\' } else { d };
-                    buf[n + 1] = c;
-                    n += 1 + usize::from(d == 0);
-                    i += 2;
-                }
-                None => {
-                    buf[n] = b'\\';
-                    n += 1;
-                    i += 1;
-                }
-            }
-        } else {
-            buf[n] = b;
-            n += 1;
-            i += 1;
-        }
-    }
-    out.extend_from_slice(&buf[..n]);
 }
 
 pub(crate) fn portable_unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
