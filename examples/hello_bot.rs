@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use common::{describe, Result, ServerArgs, Target};
+use ts3q::typed::events::{Notification, Reason};
 use ts3q::Command;
 use ts3q_blocking::{Connection, Error};
 
@@ -58,26 +59,26 @@ fn main() -> Result<()> {
         if give_up.is_some_and(|t| Instant::now() > t) {
             return Err(format!("only {greeted} clients joined within 20 s").into());
         }
-        let event = match conn.wait_for_event(Some(wait)) {
+        // Typed: one notification per item of an event, fields already read and unescaped.
+        let event = match conn.wait_for_notification(Some(wait)) {
             Ok(event) => event,
             // Quiet: done if the simulator's scene is over, else wait again.
             Err(Error::Timeout) if limit == Some(greeted) && scene_over() => break,
             Err(Error::Timeout) => continue,
             Err(e) => return Err(e.into()),
         };
-        println!("  event: {}", describe(&event));
-        let Some(ev) = event.first() else { continue };
-        // A client entering by itself (reason 0) is a newcomer; moves carry reason 0 too.
-        if event.name() == "notifycliententerview" && ev.parse::<u32>("reasonid") == Ok(0) {
-            let clid: u32 = ev.parse("clid")?;
-            let nickname = ev.str("client_nickname").unwrap_or_default();
-            println!("Client '{nickname}' connected.");
-            conn.exec(
-                Command::new("clientpoke")
-                    .param("clid", clid)
-                    .param("msg", args.msg.as_str()),
-            )?;
-            greeted += 1;
+        println!("  event: {}", describe(event.raw()));
+        // A client entering by itself (not moved into view) is a newcomer.
+        if let Notification::ClientEnterView(c) = &event.notification {
+            if c.reasonid == Reason::Switched {
+                println!("Client '{}' connected.", c.client_nickname);
+                conn.exec(
+                    Command::new("clientpoke")
+                        .param("clid", c.clid)
+                        .param("msg", args.msg.as_str()),
+                )?;
+                greeted += 1;
+            }
         }
     }
     println!("greeted {greeted} clients and the scene is over; stopping (--greet {greeted})");

@@ -13,6 +13,7 @@ use std::time::Duration;
 use clap::Parser;
 use common::{describe, Result, ServerArgs, Target};
 use smol::stream::StreamExt;
+use ts3q::typed::events::{Notification, Reason};
 use ts3q::Command;
 use ts3q_smol::Connection;
 
@@ -54,7 +55,8 @@ fn main() -> Result<()> {
         let scene = target.play_demo_scene();
         let scene_over = || scene.as_ref().is_none_or(|s| s.is_finished());
         let started = std::time::Instant::now();
-        let mut events = std::pin::pin!(conn.events());
+        // Typed: one notification per item of an event, fields already read and unescaped.
+        let mut events = std::pin::pin!(conn.notifications());
         let mut greeted = 0;
         loop {
             let event = match target.is_sim() {
@@ -74,21 +76,20 @@ fn main() -> Result<()> {
                 }
                 false => events.next().await.ok_or("the connection closed")?,
             };
-            println!("  event: {}", describe(&event));
-            let Some(ev) = event.first() else { continue };
-            if event.name() == "notifycliententerview" && ev.parse::<u32>("reasonid") == Ok(0) {
-                let clid: u32 = ev.parse("clid")?;
-                println!(
-                    "Client '{}' connected.",
-                    ev.str("client_nickname").unwrap_or_default()
-                );
-                conn.exec(
-                    Command::new("clientpoke")
-                        .param("clid", clid)
-                        .param("msg", args.msg.as_str()),
-                )
-                .await?;
-                greeted += 1;
+            let event = event?;
+            println!("  event: {}", describe(event.raw()));
+            // A client entering by itself (not moved into view) is a newcomer.
+            if let Notification::ClientEnterView(c) = &event.notification {
+                if c.reasonid == Reason::Switched {
+                    println!("Client '{}' connected.", c.client_nickname);
+                    conn.exec(
+                        Command::new("clientpoke")
+                            .param("clid", c.clid)
+                            .param("msg", args.msg.as_str()),
+                    )
+                    .await?;
+                    greeted += 1;
+                }
             }
         }
         println!("greeted {greeted} clients and the scene is over; stopping (--greet {greeted})");

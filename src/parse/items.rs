@@ -1,6 +1,7 @@
 //! Items and their fields: the index of a data line, and values unescaped on access.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
@@ -32,6 +33,54 @@ struct Index {
     /// First field of every item after the first (item 0 starts at field 0), so a one-item
     /// line allocates only `fields`.
     starts: Vec<u32>,
+}
+
+std::thread_local! {
+    /// The field buffer of the last large index dropped on this thread, for the next one: a bot
+    /// that lists clients every few seconds reuses one buffer instead of asking the allocator
+    /// for (and page-faulting in) a large block each time.
+    static SPARE: std::cell::Cell<Vec<Field>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Buffers smaller than this are left to the allocator (its small-size caches are fast);
+/// larger than the cap are freed (a thread keeps at most this much).
+const SPARE_MIN: usize = 1024;
+const SPARE_MAX: usize = (1 << 20) / std::mem::size_of::<Field>();
+
+impl Index {
+    /// An empty index for `len` bytes of items, on the spare buffer when it suits: a large
+    /// line, and a buffer no larger than that line could need (a field takes two bytes or more).
+    fn for_len(len: usize) -> Index {
+        let mut ix = Index::default();
+        if len >= 8 * SPARE_MIN {
+            let spare = SPARE.with(Cell::take);
+            if spare.capacity() <= len / 2 {
+                ix.fields = spare;
+            } else {
+                SPARE.with(|s| s.set(spare));
+            }
+        }
+        ix
+    }
+}
+
+impl Drop for Index {
+    fn drop(&mut self) {
+        let cap = self.fields.capacity();
+        if (SPARE_MIN..=SPARE_MAX).contains(&cap) {
+            let mut fields = std::mem::take(&mut self.fields);
+            fields.clear();
+            // `try_with`: the thread may be exiting.
+            let _ = SPARE.try_with(|spare| {
+                let old = spare.take();
+                spare.set(if old.capacity() > fields.capacity() {
+                    old
+                } else {
+                    fields
+                });
+            });
+        }
+    }
 }
 
 impl PartialEq for Items {
@@ -79,7 +128,7 @@ impl Items {
     #[inline(always)]
     fn index(&self) -> &Index {
         self.index.get_or_init(|| {
-            let mut ix = Index::default();
+            let mut ix = Index::for_len(self.raw.len() - self.offset as usize);
             if self.any {
                 index(
                     &self.raw,
@@ -490,5 +539,34 @@ impl fmt::Debug for Value<'_> {
         } else {
             fmt::Debug::fmt(&self.to_str_lossy(), f)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn capacity(items: &Items) -> usize {
+        items.len();
+        items.index.get().map_or(0, |ix| ix.fields.capacity())
+    }
+
+    /// A large list's buffer is reused by the next large list, never handed to a short line.
+    #[test]
+    fn the_spare_buffer_goes_only_to_large_lines() {
+        let big: String = (0..4000).map(|i| format!("clid={i} cid=1|")).collect();
+        let first = Items::parse(Bytes::from(big.clone())).unwrap();
+        let cap = capacity(&first);
+        assert!(cap >= 8000);
+        drop(first);
+        let small = Items::parse(Bytes::from_static(b"clid=1 cid=2")).unwrap();
+        assert!(
+            capacity(&small) < 100,
+            "a short line got {}",
+            capacity(&small)
+        );
+        let again = Items::parse(Bytes::from(big)).unwrap();
+        assert_eq!(again.len(), 4001);
+        assert_eq!(capacity(&again), cap, "the spare buffer is reused");
     }
 }
