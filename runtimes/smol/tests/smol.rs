@@ -207,3 +207,43 @@ fn transfers_on_spawned_tasks() {
         }
     });
 }
+
+/// The typed stream: one notification per item, in order.
+#[test]
+fn a_stream_of_typed_notifications() {
+    use smol::stream::StreamExt;
+    use ts3q::typed::events::{Notification, Reason};
+    let sim = sim(None);
+    let t = target(&sim, Via::Tcp);
+    smol::block_on(async {
+        let conn = Connection::connect(quiet(t.options.clone()))
+            .await
+            .expect("connect");
+        conn.exec(Command::new("use").param("sid", 1))
+            .await
+            .unwrap();
+        conn.exec(Command::new("servernotifyregister").param("event", "server"))
+            .await
+            .unwrap();
+        let clid = sim.add_client("Streamed", 1).unwrap();
+        sim.move_client(clid, 2).unwrap();
+        sim.remove_client(clid);
+        let mut stream = std::pin::pin!(conn.notifications());
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            let next = smol::future::or(async { stream.next().await }, async {
+                smol::Timer::after(Duration::from_secs(5)).await;
+                None
+            })
+            .await
+            .expect("a notification within 5 s")
+            .expect("it reads");
+            got.push(next.notification);
+        }
+        assert!(matches!(&got[0], Notification::ClientEnterView(e) if e.clid == clid));
+        assert!(matches!(&got[1], Notification::ClientMoved(m) if m.clid == clid && m.ctid == 2));
+        assert!(
+            matches!(&got[2], Notification::ClientLeftView(l) if l.reasonid == Reason::Disconnect)
+        );
+    });
+}

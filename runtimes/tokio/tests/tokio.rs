@@ -109,3 +109,40 @@ async fn transfers_on_spawned_tasks() {
         t.await.expect("transfer task");
     }
 }
+
+/// The typed stream: one notification per item, in order, while commands run on the handle.
+#[tokio::test]
+async fn a_stream_of_typed_notifications() {
+    use ts3q::typed::events::{Notification, Reason};
+    let sim = sim(None);
+    let t = target(&sim, Via::Tcp);
+    let conn = Connection::connect(quiet(t.options.clone()))
+        .await
+        .expect("connect");
+    conn.exec(Command::new("use").param("sid", 1))
+        .await
+        .unwrap();
+    conn.exec(Command::new("servernotifyregister").param("event", "server"))
+        .await
+        .unwrap();
+    let clid = sim.add_client("Streamed", 1).unwrap();
+    sim.move_client(clid, 2).unwrap();
+    sim.remove_client(clid);
+    let mut stream = std::pin::pin!(conn.notifications());
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        let next = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .expect("a notification within 5 s")
+            .expect("the stream goes on")
+            .expect("it reads");
+        got.push(next.notification);
+    }
+    assert!(
+        matches!(&got[0], Notification::ClientEnterView(e) if e.clid == clid && e.client_nickname == "Streamed")
+    );
+    assert!(matches!(&got[1], Notification::ClientMoved(m) if m.clid == clid && m.ctid == 2));
+    assert!(
+        matches!(&got[2], Notification::ClientLeftView(l) if l.clid == clid && l.reasonid == Reason::Disconnect)
+    );
+}
