@@ -50,40 +50,90 @@ fn flag(cmd: &ParsedCommand, key: &str) -> Option<bool> {
     cmd.get(key).and_then(|v| v.parse::<i64>()).map(|n| n != 0)
 }
 
-/// Commands a ServerQuery connection may run before `login`.
-const BEFORE_LOGIN: &[&str] = &["login", "logout", "quit", "version", "whoami", "help"];
+/// What a ServerQuery command needs before it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Nothing: it runs before `login` (answers 518 otherwise).
+    Nothing,
+    /// A login.
+    Login,
+    /// A login and a selected virtual server (`use`; answers 1024 otherwise).
+    Server,
+}
 
-/// Commands the simulator knows in ServerQuery mode that need a selected virtual server.
-const NEEDS_SERVER: &[&str] = &[
-    "serverinfo",
-    "channellist",
-    "channelinfo",
-    "channelcreate",
-    "channeledit",
-    "channeldelete",
-    "channelmove",
-    "clientlist",
-    "clientinfo",
-    "clientfind",
-    "clientmove",
-    "clientkick",
-    "clientpoke",
-    "clientupdate",
-    "sendtextmessage",
-    "servernotifyregister",
-    "servernotifyunregister",
-    "banclient",
-    "banlist",
-    "ftinitupload",
-    "ftinitdownload",
-    "ftgetfilelist",
-    "ftgetfileinfo",
-    "ftdeletefile",
-    "ftcreatedir",
-    "ftrenamefile",
-    "ftlist",
-    "ftstop",
-    "serveredit",
+type Handler = fn(&mut World, &mut Session, &ParsedCommand) -> Result<Reply, Reply>;
+
+/// A ServerQuery command the simulator knows: declared once, with what it needs.
+pub struct Spec {
+    /// Its name.
+    pub name: &'static str,
+    /// What it needs.
+    pub needs: Needs,
+    run: Handler,
+}
+
+macro_rules! spec {
+    ($name:literal, $needs:ident, $run:expr) => {
+        Spec {
+            name: $name,
+            needs: Needs::$needs,
+            run: $run,
+        }
+    };
+}
+
+/// Every ServerQuery command the simulator knows (`quit` is answered before the table).
+pub static SERVER_COMMANDS: &[Spec] = &[
+    spec!("help", Nothing, |_, _, _| Ok(Reply::ok())),
+    spec!("login", Nothing, login),
+    spec!("logout", Nothing, |w, s, _| {
+        deselect(w, s);
+        s.login = None;
+        Ok(Reply::ok())
+    }),
+    spec!("version", Nothing, |_, _, _| version()),
+    spec!("whoami", Nothing, |w, s, _| Ok(whoami(w, s))),
+    spec!("use", Login, use_server),
+    spec!("serverlist", Login, |w, _, _| Ok(serverlist(w))),
+    spec!("serverinfo", Server, |w, _, _| Ok(serverinfo(w))),
+    spec!("serveredit", Server, |w, s, c| serveredit(w, s, c)),
+    spec!("channellist", Server, |w, _, c| Ok(channellist(w, c))),
+    spec!("channelinfo", Server, |w, _, c| channelinfo(w, c)),
+    spec!("channelcreate", Server, |w, s, c| channelcreate(w, s, c)),
+    spec!("channeledit", Server, |w, s, c| channeledit(w, s, c)),
+    spec!("channeldelete", Server, |w, s, c| channeldelete(w, s, c)),
+    spec!("channelmove", Server, |w, s, c| channelmove(w, s, c)),
+    spec!("clientlist", Server, |w, _, c| Ok(clientlist(w, c))),
+    spec!("clientinfo", Server, |w, _, c| clientinfo(w, c)),
+    spec!("clientfind", Server, |w, _, c| clientfind(w, c)),
+    spec!("clientmove", Server, |w, s, c| clientmove(w, s, c)),
+    spec!("clientkick", Server, |w, s, c| clientkick(w, s, c)),
+    spec!("clientpoke", Server, |w, _, c| clientpoke(w, c)),
+    spec!("clientupdate", Server, |w, s, c| clientupdate(w, s, c)),
+    spec!("sendtextmessage", Server, |w, s, c| sendtextmessage(
+        w, s, c
+    )),
+    spec!("servernotifyregister", Server, |w, s, c| notifyregister(
+        w, s, c
+    )),
+    spec!("servernotifyunregister", Server, |w, s, _| {
+        if let Some(h) = w.sessions.get_mut(&s.id) {
+            h.subs = Default::default();
+        }
+        Ok(Reply::ok())
+    }),
+    spec!("banclient", Server, |w, s, c| banclient(w, s, c)),
+    spec!("banlist", Server, |w, _, _| Ok(banlist(w))),
+    spec!("servergrouplist", Server, |w, _, _| Ok(servergrouplist(w))),
+    spec!("ftinitupload", Server, |w, _, c| ftinit(w, c, true)),
+    spec!("ftinitdownload", Server, |w, _, c| ftinit(w, c, false)),
+    spec!("ftgetfilelist", Server, |w, _, c| ftgetfilelist(w, c)),
+    spec!("ftgetfileinfo", Server, |w, _, c| ftgetfileinfo(w, c)),
+    spec!("ftdeletefile", Server, |w, _, c| ftdeletefile(w, c)),
+    spec!("ftcreatedir", Server, |w, _, c| ftcreatedir(w, c)),
+    spec!("ftrenamefile", Server, |w, _, c| ftrenamefile(w, c)),
+    spec!("ftlist", Server, |w, _, _| ftlist(w)),
+    spec!("ftstop", Server, |w, _, c| ftstop(w, c)),
 ];
 
 pub fn dispatch(w: &mut World, s: &mut Session, cmd: &ParsedCommand) -> (Reply, After) {
@@ -104,70 +154,18 @@ fn server_command(
     name: &str,
     cmd: &ParsedCommand,
 ) -> Result<Reply, Reply> {
-    if s.login.is_none() && !BEFORE_LOGIN.contains(&name) {
-        // Unknown commands are unknown whether logged in or not.
-        return Err(if known(name) {
-            err::not_logged_in()
-        } else {
-            err::not_found()
-        });
+    // Unknown commands are unknown whether logged in or not.
+    let spec = SERVER_COMMANDS
+        .iter()
+        .find(|c| c.name == name)
+        .ok_or_else(err::not_found)?;
+    if spec.needs != Needs::Nothing && s.login.is_none() {
+        return Err(err::not_logged_in());
     }
-    if !s.selected && NEEDS_SERVER.contains(&name) {
+    if spec.needs == Needs::Server && !s.selected {
         return Err(err::invalid_server());
     }
-    match name {
-        "help" => Ok(Reply::ok()),
-        "login" => login(w, s, cmd),
-        "logout" => {
-            deselect(w, s);
-            s.login = None;
-            Ok(Reply::ok())
-        }
-        "version" => version(),
-        "whoami" => Ok(whoami(w, s)),
-        "use" => use_server(w, s, cmd),
-        "serverinfo" => Ok(serverinfo(w)),
-        "serverlist" => Ok(serverlist(w)),
-        "serveredit" => serveredit(w, s, cmd),
-        "channellist" => Ok(channellist(w, cmd)),
-        "channelinfo" => channelinfo(w, cmd),
-        "channelcreate" => channelcreate(w, s, cmd),
-        "channeledit" => channeledit(w, s, cmd),
-        "channeldelete" => channeldelete(w, s, cmd),
-        "channelmove" => channelmove(w, s, cmd),
-        "clientlist" => Ok(clientlist(w, cmd)),
-        "clientinfo" => clientinfo(w, cmd),
-        "clientfind" => clientfind(w, cmd),
-        "clientmove" => clientmove(w, s, cmd),
-        "clientkick" => clientkick(w, s, cmd),
-        "clientpoke" => clientpoke(w, cmd),
-        "clientupdate" => clientupdate(w, s, cmd),
-        "sendtextmessage" => sendtextmessage(w, s, cmd),
-        "servernotifyregister" => notifyregister(w, s, cmd),
-        "servernotifyunregister" => {
-            if let Some(h) = w.sessions.get_mut(&s.id) {
-                h.subs = Default::default();
-            }
-            Ok(Reply::ok())
-        }
-        "banclient" => banclient(w, s, cmd),
-        "banlist" => Ok(banlist(w)),
-        "servergrouplist" => Ok(servergrouplist(w)),
-        "ftinitupload" => ftinit(w, cmd, true),
-        "ftinitdownload" => ftinit(w, cmd, false),
-        "ftgetfilelist" => ftgetfilelist(w, cmd),
-        "ftgetfileinfo" => ftgetfileinfo(w, cmd),
-        "ftdeletefile" => ftdeletefile(w, cmd),
-        "ftcreatedir" => ftcreatedir(w, cmd),
-        "ftrenamefile" => ftrenamefile(w, cmd),
-        "ftlist" => ftlist(w),
-        "ftstop" => ftstop(w, cmd),
-        _ => Err(err::not_found()),
-    }
-}
-
-fn known(name: &str) -> bool {
-    NEEDS_SERVER.contains(&name) || matches!(name, "use" | "serverlist")
+    (spec.run)(w, s, cmd)
 }
 
 fn login(w: &mut World, s: &mut Session, cmd: &ParsedCommand) -> Result<Reply, Reply> {

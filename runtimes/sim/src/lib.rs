@@ -41,6 +41,8 @@ mod conn;
 mod ft;
 mod reply;
 pub mod script;
+/// The ServerQuery command table: every command the simulator knows, with what it needs.
+pub use commands::{Needs, Spec, SERVER_COMMANDS};
 pub mod ssh;
 pub mod testing;
 mod world;

@@ -1015,3 +1015,57 @@ fn download_during_upload_waits_for_it() {
     assert_eq!(ft_download(&sim, &rec.str("ftkey").unwrap()), data);
     writer.join().unwrap();
 }
+
+/// Every declared ServerQuery command answers as its declaration says: 518 before `login`
+/// unless it needs nothing, 1024 before `use` when it needs a server, and never "command not
+/// found" for a declared name; an undeclared name is 256 before and after login.
+#[test]
+fn every_declared_command_keeps_its_login_and_use_requirements() {
+    use ts3_sim::{Needs, SERVER_COMMANDS};
+    let sim = sim();
+    // Commands that end the session or change it are checked on their own connection.
+    let fresh = || Conn::server(sim.query_addr());
+    assert!(SERVER_COMMANDS.len() >= 37);
+    let mut names: Vec<&str> = SERVER_COMMANDS.iter().map(|c| c.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        SERVER_COMMANDS.len(),
+        "each command declared once"
+    );
+    for spec in SERVER_COMMANDS {
+        // Every declared name is in the core's ServerQuery command list too.
+        assert!(
+            Mode::ServerQuery.contains(spec.name),
+            "{} is a ServerQuery command",
+            spec.name
+        );
+        let mut c = fresh();
+        let before_login = c.send_raw(spec.name);
+        match spec.needs {
+            Needs::Nothing => assert_ne!(before_login, 518, "{} runs before login", spec.name),
+            Needs::Login | Needs::Server => {
+                assert_eq!(before_login, 518, "{} before login", spec.name)
+            }
+        }
+        assert_ne!(before_login, 256, "{} is known", spec.name);
+        let mut c = fresh();
+        c.ok(cmd("login")
+            .param("client_login_name", "serveradmin")
+            .param("client_login_password", sim.password()));
+        let before_use = c.send_raw(spec.name);
+        if spec.needs == Needs::Server {
+            assert_eq!(before_use, 1024, "{} before use", spec.name);
+        } else {
+            assert_ne!(before_use, 1024, "{} runs without use", spec.name);
+        }
+        assert_ne!(before_use, 256, "{} is known", spec.name);
+    }
+    let mut c = fresh();
+    assert_eq!(c.send_raw("servergroupfrobnicate"), 256);
+    c.ok(cmd("login")
+        .param("client_login_name", "serveradmin")
+        .param("client_login_password", sim.password()));
+    assert_eq!(c.send_raw("servergroupfrobnicate"), 256);
+}

@@ -127,6 +127,11 @@ impl Conn {
         self.exec(cmd).status().id()
     }
 
+    /// The error id a bare command `name` gets (any name, known to the core or not).
+    pub fn send_raw(&mut self, name: &str) -> u32 {
+        self.err(Command::new(name).allow_unknown())
+    }
+
     /// Waits until an event named `name` arrives; returns it.
     pub fn event(&mut self, name: &str) -> Event {
         let deadline = Instant::now() + Duration::from_secs(5);
