@@ -94,16 +94,7 @@ unsafe fn block64(src: &[u8], at: usize) -> (__m256i, __m256i, u64) {
         }
     } else {
         let mut pad = [0u8; 64];
-        // Word by word: a short tail is the common case, and a `memcpy` call costs more.
-        let mut k = 0;
-        while k + 8 <= rest.len() {
-            pad[k..k + 8].copy_from_slice(&rest[k..k + 8]);
-            k += 8;
-        }
-        while k < rest.len() {
-            pad[k] = rest[k];
-            k += 1;
-        }
+        pad[..rest.len()].copy_from_slice(rest);
         // SAFETY: both 32-byte reads lie inside the 64-byte `pad`.
         unsafe {
             let p = pad.as_ptr();
