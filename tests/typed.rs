@@ -199,10 +199,8 @@ fn fixture_events_are_typed() {
     assert!(seen >= 10, "{seen} fixture events");
 }
 
-/// The simulator's events for a scene (join, move, chat with escapes, leave) all read typed.
-#[test]
-fn simulator_events_are_typed() {
-    use std::time::Duration;
+/// The demo simulator and a ServerQuery connection to it, logged in.
+fn demo() -> (ts3_sim::Sim, ts3q_blocking::Connection) {
     let sim = ts3_sim::Sim::start(ts3_sim::SimConfig {
         demo: true,
         ..Default::default()
@@ -213,7 +211,15 @@ fn simulator_events_are_typed() {
         sim.password(),
         sim.query_addr()
     );
-    let mut conn = ts3q_blocking::Connection::open(&uri).unwrap();
+    let conn = ts3q_blocking::Connection::open(&uri).unwrap();
+    (sim, conn)
+}
+
+/// The simulator's events for a scene (join, move, chat with escapes, leave) all read typed.
+#[test]
+fn simulator_events_are_typed() {
+    use std::time::Duration;
+    let (sim, mut conn) = demo();
     conn.exec(ts3q::Command::new("use").param("sid", 1))
         .unwrap();
     for event in [
@@ -259,17 +265,7 @@ fn simulator_events_are_typed() {
 /// The typed results of the simulator's replies to the commands bots use most.
 #[test]
 fn results_of_the_simulators_replies() {
-    let sim = ts3_sim::Sim::start(ts3_sim::SimConfig {
-        demo: true,
-        ..Default::default()
-    })
-    .unwrap();
-    let uri = format!(
-        "telnet://serveradmin:{}@{}",
-        sim.password(),
-        sim.query_addr()
-    );
-    let mut conn = ts3q_blocking::Connection::open(&uri).unwrap();
+    let (_sim, mut conn) = demo();
     let version: Vec<Version> = conn.query("version").fetch().unwrap().typed().unwrap();
     assert!(!version[0].version.is_empty());
     let servers: Vec<ServerListEntry> = conn.query("serverlist").fetch().unwrap().typed().unwrap();

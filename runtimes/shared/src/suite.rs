@@ -1005,6 +1005,45 @@ pub fn typed_layer<A: Adapter>() {
     });
 }
 
+/// The async runtimes' typed stream (`notifications()`): one notification per item, in order.
+/// Run it from an async runtime's own tests (the blocking runtime has no stream).
+pub fn typed_stream<A: AsyncAdapter>() {
+    use futures_lite::{FutureExt, StreamExt};
+    use ts3q::typed::events::{Notification as N, Reason};
+    let sim = demo_sim(None);
+    let t = target(&sim, Via::Tcp);
+    A::block_on(async {
+        let c = A::connect(quiet(t.options.clone())).await.unwrap();
+        c.exec(Command::new("use").param("sid", 1)).await.unwrap();
+        c.exec(Command::new("servernotifyregister").param("event", "server"))
+            .await
+            .unwrap();
+        let clid = sim.add_client("Streamed", 1).unwrap();
+        sim.move_client(clid, 2).unwrap();
+        sim.remove_client(clid);
+        let mut stream = std::pin::pin!(c.notifications());
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            let next = async { stream.next().await }
+                .or(async {
+                    A::sleep(Duration::from_secs(5)).await;
+                    None
+                })
+                .await
+                .expect("a notification within 5 s")
+                .expect("it reads");
+            got.push(next.notification);
+        }
+        assert!(
+            matches!(&got[0], N::ClientEnterView(e) if e.clid == clid && e.client_nickname == "Streamed")
+        );
+        assert!(matches!(&got[1], N::ClientMoved(m) if m.clid == clid && m.ctid == 2));
+        assert!(
+            matches!(&got[2], N::ClientLeftView(l) if l.clid == clid && l.reasonid == Reason::Disconnect)
+        );
+    });
+}
+
 /// Dropping the connection sends `quit`.
 pub fn dropping_closes<A: Adapter>() {
     let sim = demo_sim(None);

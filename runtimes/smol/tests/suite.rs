@@ -66,3 +66,9 @@ impl AsyncAdapter for Smol {
 }
 
 ts3q_runtime::runtime_suite!(Smol);
+
+/// The typed stream (async runtimes only).
+#[test]
+fn typed_notification_stream() {
+    ts3q_runtime::suite::typed_stream::<Smol>();
+}

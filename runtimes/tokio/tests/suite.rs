@@ -69,3 +69,9 @@ impl AsyncAdapter for Tokio {
 }
 
 ts3q_runtime::runtime_suite!(Tokio);
+
+/// The typed stream (async runtimes only).
+#[test]
+fn typed_notification_stream() {
+    ts3q_runtime::suite::typed_stream::<Tokio>();
+}
