@@ -86,6 +86,9 @@ pub struct SimConfig {
     pub ft_cut_after: Option<u64>,
     /// Nickname of the ClientQuery side's own voice client.
     pub client_query_nickname: String,
+    /// Seed of the simulator's random choices (transfer keys, unique ids): the same seed gives
+    /// the same values in the same order. `None`: seeded from the clock.
+    pub seed: Option<u64>,
 }
 
 impl Default for SimConfig {
@@ -107,6 +110,7 @@ impl Default for SimConfig {
             ft_key_ttl_secs: 60,
             ft_cut_after: None,
             client_query_nickname: "LocalUser".into(),
+            seed: None,
         }
     }
 }

@@ -7,6 +7,10 @@
 //! client-query 127.0.0.1:25639
 //! filetransfer 127.0.0.1:30033
 //! ```
+//! `--activity` keeps voice clients joining, talking, moving and leaving (a bot in any language
+//! sees events), `--scenario FILE` plays a JSON script (see `ts3_sim::script::Script::from_json`),
+//! and `--seed N` makes a run repeatable.
+//!
 //! `ts3-sim bridge` joins stdin/stdout to a query port: used as an OpenSSH `ForceCommand`, it
 //! turns the simulator into an SSH ServerQuery (the SSH login is the query login, so the bridge
 //! logs in itself and swallows that reply).
@@ -17,6 +21,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use ts3_sim::script::Script;
 use ts3_sim::{Sim, SimConfig};
 
 /// A TeamSpeak 3 query and file transfer server simulator.
@@ -72,6 +77,20 @@ struct Serve {
     /// Seconds without a command before a query connection is closed (0 = never).
     #[arg(long, default_value_t = 300.0)]
     idle_timeout: f64,
+    /// Keep voice clients joining, talking (channel, server and private chat), moving and
+    /// leaving, one step every --pace-ms, for as long as the simulator runs (implies --demo).
+    #[arg(long, conflicts_with = "scenario")]
+    activity: bool,
+    /// Play the scenario in FILE (JSON; see the README) once, after start-up.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<std::path::PathBuf>,
+    /// Seed of every random choice (transfer keys, unique ids, --activity): the same seed
+    /// replays the same run.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Milliseconds between --activity steps.
+    #[arg(long, default_value_t = 1000)]
+    pace_ms: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,7 +142,8 @@ fn serve(a: Serve) -> Result<(), String> {
         login: a.login,
         password: a.password,
         apikey: a.apikey,
-        demo: a.demo,
+        demo: a.demo || a.activity,
+        seed: a.seed,
         flood: match a.no_flood {
             true => None,
             false => Some((
@@ -134,11 +154,35 @@ fn serve(a: Serve) -> Result<(), String> {
         idle_timeout: (!idle.is_zero()).then_some(idle),
         ..SimConfig::default()
     };
+    let scenario = match &a.scenario {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--scenario {}: {e}", path.display()))?;
+            Some(Script::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        None => None,
+    };
     let sim = Sim::start(c).map_err(|e| e.to_string())?;
     println!("query {}", sim.query_addr());
     println!("client-query {}", sim.client_query_addr());
     println!("filetransfer {}", sim.ft_addr());
     let _ = std::io::stdout().flush();
+    if let Some(script) = scenario {
+        sim.play(script).wait();
+    }
+    if a.activity {
+        // Rounds of activity, each from the seed and its number: repeatable, and endless.
+        let seed = a.seed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+        });
+        let pace = Duration::from_millis(a.pace_ms.max(1));
+        for round in 0u64.. {
+            sim.play(Script::activity(seed.wrapping_add(round), pace, 1000))
+                .wait();
+        }
+    }
     loop {
         std::thread::park();
     }

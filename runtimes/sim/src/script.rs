@@ -26,7 +26,8 @@ use crate::Shared;
 
 /// One thing a simulated voice client does. Clients are named by nickname; a step whose
 /// client does not exist (or whose move is refused) is skipped.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     /// A voice client joins channel `cid` (subscribers see `notifycliententerview`, reason 0).
     Join {
@@ -36,6 +37,7 @@ pub enum Action {
         cid: u32,
     },
     /// It switches to channel `cid` by itself (`notifyclientmoved`, reason 0).
+    #[serde(rename = "move")]
     Move {
         /// The client.
         nickname: String,
@@ -58,8 +60,10 @@ pub enum Action {
     },
 }
 
-/// Where a text message goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a text message goes (in a scenario file: `"channel"`, `"server"` or
+/// `{"client": "NICKNAME"}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Audience {
     /// The sender's channel (target mode 2).
     Channel,
@@ -178,6 +182,111 @@ impl Script {
     /// The steps, in order.
     pub fn steps(&self) -> &[(Duration, Action)] {
         &self.steps
+    }
+
+    /// Reads a scenario file (JSON): a list of steps, each `after_ms` (the delay after the step
+    /// before) and one action. Errors name the line and column.
+    ///
+    /// ```
+    /// let script = ts3_sim::script::Script::from_json(r#"{"steps": [
+    ///     {"after_ms": 0,   "join":  {"nickname": "Ann", "cid": 1}},
+    ///     {"after_ms": 500, "say":   {"nickname": "Ann", "to": "server", "msg": "hi | all"}},
+    ///     {"after_ms": 500, "say":   {"nickname": "Ann", "to": {"client": "Ben"}, "msg": "psst"}},
+    ///     {"after_ms": 500, "move":  {"nickname": "Ann", "cid": 2}},
+    ///     {"after_ms": 500, "leave": {"nickname": "Ann"}}
+    /// ]}"#).unwrap();
+    /// assert_eq!(script.steps().len(), 5);
+    /// ```
+    pub fn from_json(text: &str) -> Result<Script, String> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            steps: Vec<Step>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Step {
+            after_ms: u64,
+            #[serde(flatten)]
+            action: Action,
+        }
+        let file: File = serde_json::from_str(text).map_err(|e| format!("scenario: {e}"))?;
+        Ok(Script {
+            steps: file
+                .steps
+                .into_iter()
+                .map(|s| (Duration::from_millis(s.after_ms), s.action))
+                .collect(),
+        })
+    }
+
+    /// A built-in stream of activity on the demo world, `steps` long, one step every `pace`:
+    /// voice clients join, talk in their channel, on the server and privately (with text that
+    /// needs escaping), move, fall quiet and leave. The same `seed` gives the same script.
+    pub fn activity(seed: u64, pace: Duration, steps: usize) -> Script {
+        const NAMES: [&str; 8] = [
+            "Ann",
+            "Bob",
+            "Chloé",
+            "Dmitri",
+            "Eve | away",
+            "Farah",
+            "Göran",
+            "Hiro",
+        ];
+        const LINES: [&str; 6] = [
+            "hi all",
+            "anyone up for a round?",
+            "brb | 5 min",
+            "path: C:\\games\\ts3",
+            "new line\nnext",
+            "ok",
+        ];
+        // xorshift64*: small, and the same everywhere.
+        let mut state = crate::world::mix_seed(seed);
+        let mut next = |n: usize| {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+        };
+        let mut script = Script::new();
+        let mut online: Vec<&str> = Vec::new();
+        while script.steps.len() < steps {
+            let roll = next(10);
+            let action = if online.is_empty() || (roll < 3 && online.len() < NAMES.len()) {
+                let free: Vec<&str> = NAMES
+                    .iter()
+                    .copied()
+                    .filter(|n| !online.contains(n))
+                    .collect();
+                let name = free[next(free.len())];
+                online.push(name);
+                Action::join(name, 1 + next(4) as u32)
+            } else {
+                let who = online[next(online.len())];
+                match roll {
+                    3 | 4 => Action::say_channel(who, LINES[next(LINES.len())]),
+                    5 => Action::say_server(who, LINES[next(LINES.len())]),
+                    6 => {
+                        let to = online[next(online.len())];
+                        Action::say_private(who, to, LINES[next(LINES.len())])
+                    }
+                    7 | 8 => Action::move_to(who, 1 + next(4) as u32),
+                    _ => {
+                        online.retain(|n| *n != who);
+                        Action::leave(who)
+                    }
+                }
+            };
+            // Now and then a client falls quiet for a while.
+            let after = if next(8) == 0 { pace * 4 } else { pace };
+            script = script.then(after, action);
+        }
+        // Everyone leaves at the end, so that rounds can follow one another.
+        for who in online {
+            script = script.then(pace, Action::leave(who));
+        }
+        script
     }
 
     /// A short scene on the demo world (`SimConfig::demo`), one step every `pace`: two visitors

@@ -181,10 +181,22 @@ pub const SERVER_GROUPS: &[(u32, &str, u32)] = &[
     (8, "Guest", 1),
 ];
 
+/// One splitmix64 step: neighbouring seeds start far apart, and never at 0 (xorshift's fixed
+/// point).
+pub(crate) fn mix_seed(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) | 1
+}
+
 impl World {
     pub fn new(config: SimConfig) -> World {
         let now = Instant::now();
-        let seed = unix_now() ^ (std::process::id() as u64) << 32 ^ 0x9E37_79B9_7F4A_7C15;
+        let seed = config.seed.unwrap_or_else(|| {
+            unix_now() ^ (std::process::id() as u64) << 32 ^ 0x9E37_79B9_7F4A_7C15
+        });
+        let seed = mix_seed(seed);
         let mut w = World {
             config,
             started: now,

@@ -914,6 +914,10 @@ fn binary_has_help_and_version() {
         "--flood-commands",
         "--flood-seconds",
         "--idle-timeout",
+        "--activity",
+        "--scenario",
+        "--seed",
+        "--pace-ms",
         "bridge",
     ] {
         assert!(help.contains(flag), "--help lists {flag}:\n{help}");
@@ -1068,4 +1072,133 @@ fn every_declared_command_keeps_its_login_and_use_requirements() {
         .param("client_login_name", "serveradmin")
         .param("client_login_password", sim.password()));
     assert_eq!(c.send_raw("servergroupfrobnicate"), 256);
+}
+
+/// `--activity` from the binary: a client in any language sees voice clients join and talk.
+#[test]
+fn binary_activity_produces_events() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ts3-sim"))
+        .args([
+            "--query-port",
+            "0",
+            "--client-query-port",
+            "0",
+            "--ft-port",
+            "0",
+            "--no-flood",
+            "--activity",
+            "--seed",
+            "5",
+            "--pace-ms",
+            "20",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("ts3-sim starts");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    out.read_line(&mut first).expect("the first line");
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let addr: std::net::SocketAddr = first
+        .trim()
+        .strip_prefix("query ")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    let mut c = Conn::server(addr);
+    c.ok(cmd("login")
+        .param("client_login_name", "serveradmin")
+        .param("client_login_password", "secret"));
+    c.ok(cmd("use").param("sid", 1));
+    for event in ["server", "textserver"] {
+        c.ok(cmd("servernotifyregister").param("event", event));
+    }
+    let joined = c.event("notifycliententerview");
+    assert!(joined.first().unwrap().str("client_nickname").is_some());
+    let said = c.event("notifytextmessage");
+    assert_eq!(
+        said.first().unwrap().str("targetmode").as_deref(),
+        Some("3")
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A scenario read from JSON plays its steps; the same seed gives the same activity and the
+/// same random values (unique ids, transfer keys) in the same order.
+#[test]
+fn scenarios_and_seeds_replay() {
+    use ts3_sim::script::Script;
+    let script = Script::from_json(
+        r#"{"steps": [
+            {"after_ms": 0, "join": {"nickname": "Ann", "cid": 1}},
+            {"after_ms": 10, "say": {"nickname": "Ann", "to": "server", "msg": "hi | all"}},
+            {"after_ms": 10, "leave": {"nickname": "Ann"}}
+        ]}"#,
+    )
+    .expect("a valid scenario");
+    let sim = demo();
+    let mut c = Conn::admin(&sim);
+    c.ok(cmd("servernotifyregister").param("event", "server"));
+    c.ok(cmd("servernotifyregister").param("event", "textserver"));
+    assert_eq!(sim.play(script).wait(), 3);
+    assert_eq!(
+        c.event("notifycliententerview")
+            .first()
+            .unwrap()
+            .str("client_nickname")
+            .as_deref(),
+        Some("Ann")
+    );
+    assert_eq!(
+        c.event("notifytextmessage")
+            .first()
+            .unwrap()
+            .str("msg")
+            .as_deref(),
+        Some("hi | all")
+    );
+    c.event("notifyclientleftview");
+
+    let bad = Script::from_json(r#"{"steps": [{"after_ms": 0, "dance": {}}]}"#).unwrap_err();
+    assert!(bad.contains("line 1"), "{bad}");
+
+    let pace = Duration::from_millis(1);
+    assert_eq!(
+        Script::activity(7, pace, 200),
+        Script::activity(7, pace, 200)
+    );
+    assert_ne!(
+        Script::activity(7, pace, 200),
+        Script::activity(8, pace, 200)
+    );
+
+    let uids = |seed| {
+        let sim = Sim::start(SimConfig {
+            demo: true,
+            seed: Some(seed),
+            ..SimConfig::default()
+        })
+        .unwrap();
+        let clid = sim.add_client("Seeded", 1).unwrap();
+        let mut c = Conn::admin(&sim);
+        let list = c.ok(cmd("clientlist").option("uid"));
+        let uid = list
+            .iter()
+            .find(|i| i.parse::<u32>("clid") == Ok(clid))
+            .and_then(|i| i.str("client_unique_identifier").map(|s| s.into_owned()));
+        let key = c.ok(cmd("ftinitupload")
+            .param("clientftfid", 1)
+            .param("name", "/a")
+            .param("cid", 1)
+            .param("cpw", "")
+            .param("size", 1)
+            .param("overwrite", 1)
+            .param("resume", 0));
+        (
+            uid,
+            key.first().unwrap().str("ftkey").map(|s| s.into_owned()),
+        )
+    };
+    assert_eq!(uids(42), uids(42));
+    assert_ne!(uids(42), uids(43));
 }
