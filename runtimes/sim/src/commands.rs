@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use ts3q::ParsedCommand;
 
+use crate::groups;
 use crate::reply::{err, event, Items, Reply};
 use crate::world::{
     join, unix_now, Client, Mode, SessionId, Transfer, TransferKind, World, SERVER_GROUPS,
@@ -30,11 +31,11 @@ pub enum After {
     Close,
 }
 
-fn text(cmd: &ParsedCommand, key: &str) -> Option<String> {
+pub(crate) fn text(cmd: &ParsedCommand, key: &str) -> Option<String> {
     cmd.get(key).map(|v| v.to_str_lossy().into_owned())
 }
 
-fn number(cmd: &ParsedCommand, key: &str) -> Result<u32, Reply> {
+pub(crate) fn number(cmd: &ParsedCommand, key: &str) -> Result<u32, Reply> {
     let v = cmd.get(key).ok_or_else(err::missing_parameter)?;
     v.parse::<i64>()
         .and_then(|n| u32::try_from(n).ok())
@@ -134,6 +135,36 @@ pub static SERVER_COMMANDS: &[Spec] = &[
     spec!("ftrenamefile", Server, |w, _, c| ftrenamefile(w, c)),
     spec!("ftlist", Server, |w, _, _| ftlist(w)),
     spec!("ftstop", Server, |w, _, c| ftstop(w, c)),
+    spec!(
+        "servergroupclientlist",
+        Server,
+        groups::servergroupclientlist
+    ),
+    spec!("servergroupaddclient", Server, groups::servergroupaddclient),
+    spec!("servergroupdelclient", Server, groups::servergroupdelclient),
+    spec!(
+        "servergroupsbyclientid",
+        Server,
+        groups::servergroupsbyclientid
+    ),
+    spec!("clientdblist", Server, groups::clientdblist),
+    spec!("clientdbinfo", Server, groups::clientdbinfo),
+    spec!("clientdbfind", Server, groups::clientdbfind),
+    spec!("clientgetids", Server, groups::clientgetids),
+    spec!("clientgetdbidfromuid", Server, groups::clientgetdbidfromuid),
+    spec!("clientgetnamefromuid", Server, groups::clientgetnamefromuid),
+    spec!(
+        "clientgetnamefromdbid",
+        Server,
+        groups::clientgetnamefromdbid
+    ),
+    spec!("privilegekeyadd", Server, groups::privilegekeyadd),
+    spec!("privilegekeylist", Server, groups::privilegekeylist),
+    spec!("privilegekeydelete", Server, groups::privilegekeydelete),
+    spec!("gm", Server, groups::gm),
+    spec!("instanceinfo", Login, groups::instanceinfo),
+    spec!("hostinfo", Login, groups::hostinfo),
+    spec!("logview", Login, groups::logview),
 ];
 
 pub fn dispatch(w: &mut World, s: &mut Session, cmd: &ParsedCommand) -> (Reply, After) {
@@ -235,7 +266,7 @@ fn default_nick(s: &Session) -> String {
     )
 }
 
-fn own_client<'w>(w: &'w World, s: &Session) -> Option<&'w Client> {
+pub(crate) fn own_client<'w>(w: &'w World, s: &Session) -> Option<&'w Client> {
     w.sessions
         .get(&s.id)
         .and_then(|h| h.clid)

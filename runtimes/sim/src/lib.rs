@@ -39,6 +39,7 @@ use std::time::Duration;
 mod commands;
 mod conn;
 mod ft;
+mod groups;
 mod reply;
 pub mod script;
 /// The ServerQuery command table: every command the simulator knows, with what it needs.

@@ -120,6 +120,18 @@ pub struct Transfer {
     pub expires: Instant,
 }
 
+/// A privilege key (`privilegekeyadd`).
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub token: String,
+    /// 0: server group, 1: channel group.
+    pub kind: u32,
+    pub id1: u32,
+    pub id2: u32,
+    pub description: String,
+    pub created: u64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Ban {
     pub id: u32,
@@ -156,6 +168,7 @@ pub struct World {
     /// Uploads whose key was redeemed and whose data is still arriving.
     pub uploading: Vec<(u32, String)>,
     pub bans: Vec<Ban>,
+    pub tokens: Vec<Token>,
     pub flood: HashMap<IpAddr, Flood>,
     next_cid: u32,
     next_clid: u32,
@@ -214,6 +227,7 @@ impl World {
             transfers: HashMap::new(),
             uploading: Vec::new(),
             bans: Vec::new(),
+            tokens: Vec::new(),
             flood: HashMap::new(),
             next_cid: 1,
             next_clid: 1,

@@ -1202,3 +1202,134 @@ fn scenarios_and_seeds_replay() {
     assert_eq!(uids(42), uids(42));
     assert_ne!(uids(42), uids(43));
 }
+
+/// Server groups, the client database, privilege keys and instance information.
+#[test]
+fn groups_database_keys_and_instance() {
+    let sim = demo();
+    let clid = sim.add_client("Member", 1).unwrap();
+    let mut c = Conn::admin(&sim);
+    let info = c.ok(cmd("clientinfo").param("clid", clid));
+    let info = info.first().unwrap();
+    let dbid: u32 = info.parse("client_database_id").unwrap();
+    let uid = info.str("client_unique_identifier").unwrap().into_owned();
+
+    c.ok(cmd("servergroupaddclient")
+        .param("sgid", 6)
+        .param("cldbid", dbid));
+    assert_eq!(
+        c.err(
+            cmd("servergroupaddclient")
+                .param("sgid", 6)
+                .param("cldbid", dbid)
+        ),
+        2561
+    );
+    assert_eq!(
+        c.err(
+            cmd("servergroupaddclient")
+                .param("sgid", 99)
+                .param("cldbid", dbid)
+        ),
+        2560
+    );
+    let members = c.ok(cmd("servergroupclientlist")
+        .param("sgid", 6)
+        .option("names"));
+    assert!(members.iter().any(|m| m.parse::<u32>("cldbid") == Ok(dbid)
+        && m.str("client_nickname").as_deref() == Some("Member")));
+    let groups = c.ok(cmd("servergroupsbyclientid").param("cldbid", dbid));
+    assert!(groups.iter().any(|g| g.parse::<u32>("sgid") == Ok(6)));
+    c.ok(cmd("servergroupdelclient")
+        .param("sgid", 6)
+        .param("cldbid", dbid));
+    assert_eq!(
+        c.err(
+            cmd("servergroupdelclient")
+                .param("sgid", 6)
+                .param("cldbid", dbid)
+        ),
+        2563
+    );
+
+    let list = c.ok(cmd("clientdblist").option("count"));
+    assert!(list.iter().any(|i| i.parse::<u32>("cldbid") == Ok(dbid)));
+    assert!(
+        list.first().unwrap().get("count").is_some()
+            || list.iter().any(|i| i.get("count").is_some())
+    );
+    let one = c.ok(cmd("clientdbinfo").param("cldbid", dbid));
+    assert_eq!(
+        one.first().unwrap().str("client_nickname").as_deref(),
+        Some("Member")
+    );
+    let found = c.ok(cmd("clientdbfind").param("pattern", "memb"));
+    assert!(found.iter().any(|i| i.parse::<u32>("cldbid") == Ok(dbid)));
+    let found = c.ok(cmd("clientdbfind")
+        .param("pattern", uid.as_str())
+        .option("uid"));
+    assert_eq!(found.len(), 1);
+    let ids = c.ok(cmd("clientgetids").param("cluid", uid.as_str()));
+    assert_eq!(ids.first().unwrap().parse::<u32>("clid"), Ok(clid));
+    let d = c.ok(cmd("clientgetdbidfromuid").param("cluid", uid.as_str()));
+    assert_eq!(d.first().unwrap().parse::<u32>("cldbid"), Ok(dbid));
+    let n = c.ok(cmd("clientgetnamefromuid").param("cluid", uid.as_str()));
+    assert_eq!(n.first().unwrap().str("name").as_deref(), Some("Member"));
+    let n = c.ok(cmd("clientgetnamefromdbid").param("cldbid", dbid));
+    assert_eq!(
+        n.first().unwrap().str("cluid").as_deref(),
+        Some(uid.as_str())
+    );
+    assert_eq!(c.err(cmd("clientgetids").param("cluid", "nobody=")), 1281);
+
+    let key = c.ok(cmd("privilegekeyadd")
+        .param("tokentype", 0)
+        .param("tokenid1", 6)
+        .param("tokenid2", 0)
+        .param("tokendescription", "for Member"));
+    let token = key.first().unwrap().str("token").unwrap().into_owned();
+    assert_eq!(token.len(), 40);
+    let keys = c.ok(cmd("privilegekeylist"));
+    assert!(keys
+        .iter()
+        .any(|k| k.str("token").as_deref() == Some(token.as_str())
+            && k.str("token_description").as_deref() == Some("for Member")));
+    c.ok(cmd("privilegekeydelete").param("token", token.as_str()));
+    assert_eq!(
+        c.err(cmd("privilegekeydelete").param("token", token.as_str())),
+        1281
+    );
+    assert_eq!(
+        c.err(
+            cmd("privilegekeyadd")
+                .param("tokentype", 0)
+                .param("tokenid1", 99)
+        ),
+        2560
+    );
+
+    let mut listener = Conn::admin(&sim);
+    listener.ok(cmd("servernotifyregister").param("event", "textserver"));
+    c.ok(cmd("gm").param("msg", "maintenance | in 5 min"));
+    let ev = listener.event("notifytextmessage");
+    assert_eq!(
+        ev.first().unwrap().str("msg").as_deref(),
+        Some("maintenance | in 5 min")
+    );
+
+    let i = c.ok(cmd("instanceinfo"));
+    assert!(i
+        .first()
+        .unwrap()
+        .get("serverinstance_filetransfer_port")
+        .is_some());
+    let h = c.ok(cmd("hostinfo"));
+    assert!(
+        h.first()
+            .unwrap()
+            .parse::<u32>("virtualservers_running_total")
+            == Ok(1)
+    );
+    let log = c.ok(cmd("logview").param("lines", 2));
+    assert_eq!(log.len(), 2);
+}
