@@ -12,8 +12,9 @@ use ts3q::{CodecError, ParsedCommand};
 
 use crate::commands::{dispatch, After, Session};
 use crate::reply::{err, Reply};
-use crate::world::{Flood, Mode, Out, World};
+use crate::world::{Flood, Mode, Out, Outbox, World};
 use crate::Shared;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use ts3q::ErrorId;
 
 const SERVER_GREETING: &[u8] = b"TS3\n\rWelcome to the TeamSpeak 3 ServerQuery interface, type \"help\" for a list of commands and \"help <command>\" for information on a specific command.\n\r";
@@ -22,15 +23,17 @@ const CLIENT_GREETING: &[u8] = b"TS3 Client\n\rWelcome to the TeamSpeak 3 Client
 /// Serves one accepted connection until it closes.
 pub fn serve(shared: Arc<Shared>, stream: TcpStream, mode: Mode) {
     let Ok(peer) = stream.peer_addr() else { return };
-    let Ok(write_half) = stream.try_clone() else {
+    // The writer's half, shared with the outbox (which cuts it when the client stops reading).
+    let Ok(write_half) = stream.try_clone().map(Arc::new) else {
         return;
     };
     let _ = stream.set_nodelay(true);
     let (tx, rx) = channel::<Out>();
+    let (tx, queued) = Outbox::new(tx, write_half.clone());
     let writer = std::thread::Builder::new()
         .name("ts3-sim-writer".into())
         .stack_size(64 * 1024)
-        .spawn(move || write_loop(write_half, rx));
+        .spawn(move || write_loop(write_half, rx, &queued));
     if writer.is_err() {
         return;
     }
@@ -40,8 +43,8 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream, mode: Mode) {
         if let Some(left) = banned_for(&w, peer) {
             let reply = Reply::error(ErrorId::ConnectFailedBanned)
                 .with("extra_msg", format!("you may retry in {left} seconds"));
-            let _ = tx.send(Out::Data(reply.encode().into()));
-            let _ = tx.send(Out::Close);
+            tx.send(reply.encode().into());
+            tx.close();
             return;
         }
         let id = w.new_session(tx.clone(), mode, peer);
@@ -50,7 +53,7 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream, mode: Mode) {
         } else {
             CLIENT_GREETING
         };
-        let _ = tx.send(Out::Data(greeting.into()));
+        tx.send(greeting.into());
         id
     };
     shared.register(id, &stream);
@@ -64,7 +67,7 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream, mode: Mode) {
         commands: 0,
     };
     read_loop(&shared, &stream, &mut session);
-    let _ = tx.send(Out::Close);
+    tx.close();
     shared.unregister(id);
     lock(&shared.world).end_session(id);
 }
@@ -74,13 +77,15 @@ pub fn lock(world: &Mutex<World>) -> std::sync::MutexGuard<'_, World> {
     world.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn write_loop(mut stream: TcpStream, rx: Receiver<Out>) {
+fn write_loop(stream: Arc<TcpStream>, rx: Receiver<Out>, queued: &AtomicUsize) {
+    let mut stream = &*stream;
     while let Ok(out) = rx.recv() {
         match out {
             Out::Data(bytes) => {
                 if stream.write_all(&bytes).is_err() {
                     break;
                 }
+                queued.fetch_sub(bytes.len(), Ordering::Relaxed);
             }
             Out::Close => break,
         }
@@ -144,7 +149,7 @@ fn read_loop(shared: &Shared, stream: &TcpStream, session: &mut Session) {
             let Some(h) = w.sessions.get(&session.id) else {
                 return;
             };
-            let _ = h.tx.send(Out::Data(reply.encode().into()));
+            h.tx.send(reply.encode().into());
             if after == After::Close {
                 return;
             }

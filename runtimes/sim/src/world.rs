@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use ts3q::Bytes;
@@ -19,6 +21,57 @@ pub enum Out {
     Data(Bytes),
     /// Flush, then close the connection.
     Close,
+}
+
+/// What a connection's writer has not sent yet, at most: a client that stops reading while
+/// events pile up is disconnected when its queue passes this, instead of growing the
+/// simulator's memory without bound.
+pub const OUTBOX_LIMIT: usize = 4 << 20;
+
+/// The sending side of a connection's writer queue, counting the bytes queued.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    tx: Sender<Out>,
+    queued: Arc<AtomicUsize>,
+    closed: Arc<AtomicBool>,
+    /// To cut the connection of a client that stopped reading (its writer is stuck sending).
+    stream: Arc<std::net::TcpStream>,
+}
+
+impl Outbox {
+    /// A queue, and the counter its writer decreases as it sends.
+    pub fn new(tx: Sender<Out>, stream: Arc<std::net::TcpStream>) -> (Outbox, Arc<AtomicUsize>) {
+        let queued = Arc::new(AtomicUsize::new(0));
+        let outbox = Outbox {
+            tx,
+            queued: queued.clone(),
+            closed: Arc::new(AtomicBool::new(false)),
+            stream,
+        };
+        (outbox, queued)
+    }
+
+    /// Queues `bytes`; past [`OUTBOX_LIMIT`] the connection is closed instead (once).
+    pub fn send(&self, bytes: Bytes) {
+        if self.closed.load(Ordering::Relaxed) {
+            return;
+        }
+        if self.queued.load(Ordering::Relaxed) + bytes.len() > OUTBOX_LIMIT {
+            // It stopped reading: what is queued will never be read either.
+            self.closed.store(true, Ordering::Relaxed);
+            let _ = self.stream.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        self.queued.fetch_add(bytes.len(), Ordering::Relaxed);
+        let _ = self.tx.send(Out::Data(bytes));
+    }
+
+    /// Flushes what is queued, then closes the connection.
+    pub fn close(&self) {
+        if !self.closed.swap(true, Ordering::Relaxed) {
+            let _ = self.tx.send(Out::Close);
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -90,7 +143,7 @@ pub struct Subs {
 
 #[derive(Debug)]
 pub struct SessionHandle {
-    pub tx: Sender<Out>,
+    pub tx: Outbox,
     pub mode: Mode,
     pub clid: Option<u32>,
     pub subs: Subs,
@@ -279,7 +332,7 @@ impl World {
             .collect()
     }
 
-    pub fn new_session(&mut self, tx: Sender<Out>, mode: Mode, peer: SocketAddr) -> SessionId {
+    pub fn new_session(&mut self, tx: Outbox, mode: Mode, peer: SocketAddr) -> SessionId {
         let id = self.next_session;
         self.next_session += 1;
         let _ = peer;
@@ -457,14 +510,14 @@ impl World {
     pub fn send_view_event(&self, line: &Bytes, cids: &[u32]) {
         for h in self.sessions.values().filter(|h| h.mode == Mode::Server) {
             if h.subs.server {
-                let _ = h.tx.send(Out::Data(line.clone()));
+                h.tx.send(line.clone());
             }
             if h.subs
                 .channels
                 .iter()
                 .any(|id| *id == 0 || cids.contains(id))
             {
-                let _ = h.tx.send(Out::Data(line.clone()));
+                h.tx.send(line.clone());
             }
         }
     }
@@ -473,7 +526,7 @@ impl World {
     pub fn send_channel_event(&self, line: &Bytes, cid: u32) {
         for h in self.sessions.values().filter(|h| h.mode == Mode::Server) {
             if h.subs.server || h.subs.channels.iter().any(|id| *id == 0 || *id == cid) {
-                let _ = h.tx.send(Out::Data(line.clone()));
+                h.tx.send(line.clone());
             }
         }
     }
@@ -484,7 +537,7 @@ impl World {
             .values()
             .filter(|h| h.mode == Mode::Server && h.subs.server)
         {
-            let _ = h.tx.send(Out::Data(line.clone()));
+            h.tx.send(line.clone());
         }
     }
 
@@ -495,7 +548,7 @@ impl World {
         let line = event(name, &with_handler);
         for h in self.sessions.values().filter(|h| h.mode == Mode::Client) {
             if h.subs.client_events.iter().any(|e| e == "any" || e == name) {
-                let _ = h.tx.send(Out::Data(line.clone()));
+                h.tx.send(line.clone());
             }
         }
     }
@@ -525,7 +578,7 @@ impl World {
                     .filter(|h| h.mode == Mode::Server && h.subs.textprivate)
                 {
                     if h.clid == Some(target) || h.clid == Some(from.clid) {
-                        let _ = h.tx.send(Out::Data(line.clone()));
+                        h.tx.send(line.clone());
                     }
                 }
             }
@@ -536,7 +589,7 @@ impl World {
                     .filter(|h| h.mode == Mode::Server && h.subs.textchannel)
                 {
                     if channel_of(h) == Some(from.cid) {
-                        let _ = h.tx.send(Out::Data(line.clone()));
+                        h.tx.send(line.clone());
                     }
                 }
             }
@@ -546,7 +599,7 @@ impl World {
                     .values()
                     .filter(|h| h.mode == Mode::Server && h.subs.textserver)
                 {
-                    let _ = h.tx.send(Out::Data(line.clone()));
+                    h.tx.send(line.clone());
                 }
             }
         }
@@ -626,7 +679,7 @@ impl World {
         self.send_view_event(&line, &[c.cid]);
         // A kicked query client loses its connection.
         if let Some(h) = c.session.and_then(|s| self.sessions.get(&s)) {
-            let _ = h.tx.send(Out::Close);
+            h.tx.close();
         }
         true
     }

@@ -1333,3 +1333,60 @@ fn groups_database_keys_and_instance() {
     let log = c.ok(cmd("logview").param("lines", 2));
     assert_eq!(log.len(), 2);
 }
+
+/// A client that subscribes and never reads while events pile up is cut off once its queue
+/// passes the limit; the simulator's memory stays bounded and other clients are answered.
+#[test]
+fn slow_readers_are_cut_off_and_memory_stays_bounded() {
+    let sim = demo();
+    let mut slow = raw(sim.query_addr());
+    let login = format!(
+        "login client_login_name=serveradmin client_login_password={}\nuse sid=1\nservernotifyregister event=textserver\n",
+        sim.password()
+    );
+    slow.0.write_all(login.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let sender = sim.add_client("Chatty", 1).unwrap();
+    let before = ts3_sim::testing::resident_bytes();
+    let msg = "x".repeat(900);
+    let mut cut = false;
+    // Up to 256 MB of events for a client that reads none of them.
+    for _ in 0..300_000 {
+        sim.send_text(sender, 3, 0, &msg);
+        if sim.sessions() == 0 {
+            cut = true;
+            break;
+        }
+    }
+    let grown = ts3_sim::testing::resident_bytes().saturating_sub(before);
+    assert!(cut, "the slow reader was cut off");
+    assert!(grown < 64 << 20, "memory grew by {} MiB", grown >> 20);
+    // Everyone else is still served.
+    let mut c = Conn::admin(&sim);
+    c.ok(cmd("whoami"));
+}
+
+/// A line of 100 MB without a newline costs bounded memory and gets 1541 once it ends; the
+/// connection goes on.
+#[test]
+fn a_huge_line_costs_bounded_memory() {
+    let sim = demo();
+    let (mut w, mut r) = raw(sim.query_addr());
+    read_line(&mut r);
+    read_line(&mut r);
+    let before = ts3_sim::testing::resident_bytes();
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..100 {
+        w.write_all(&chunk).unwrap();
+    }
+    w.write_all(b"\nversion\n").unwrap();
+    assert!(read_line(&mut r).starts_with("error id=1541"), "too long");
+    assert!(read_line(&mut r).starts_with("version="));
+    assert_eq!(read_line(&mut r).trim_end(), "error id=0 msg=ok");
+    let grown = ts3_sim::testing::resident_bytes().saturating_sub(before);
+    assert!(
+        grown < 16 << 20,
+        "memory grew by {} MiB for a 100 MB line",
+        grown >> 20
+    );
+}
