@@ -174,3 +174,57 @@ fn py_ts3_over_ssh() {
         "upload complete.\ndownload complete.\nidentical\n"
     );
 }
+
+/// A py-ts3 event loop against the `ts3-sim` binary run with `--activity`: it sees voice
+/// clients join and talk, with no test code driving the simulator.
+#[test]
+#[ignore = "needs py-ts3 from PyPI (network); .ci/run runs it"]
+fn py_ts3_sees_the_binarys_activity() {
+    let mut sim = Command::new(env!("CARGO_BIN_EXE_ts3-sim"))
+        .args([
+            "--query-port",
+            "0",
+            "--client-query-port",
+            "0",
+            "--ft-port",
+            "0",
+            "--no-flood",
+            "--activity",
+            "--seed",
+            "11",
+            "--pace-ms",
+            "50",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("ts3-sim starts");
+    let mut out = std::io::BufReader::new(sim.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut out, &mut first).expect("the first line");
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let addr = first
+        .trim()
+        .strip_prefix("query ")
+        .expect("query ADDR")
+        .to_string();
+    let result = output_within(
+        Command::new(python())
+            .arg(script())
+            .arg(format!("telnet://serveradmin:secret@{addr}"))
+            .arg("activity"),
+        PY_LIMIT,
+    );
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let result = result.expect("py-ts3 runs");
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    eprintln!("{stdout}{}", String::from_utf8_lossy(&result.stderr));
+    assert!(result.status.success());
+    assert!(stdout.contains("message from "), "{stdout}");
+    assert!(
+        stdout.contains("seen: ")
+            && stdout.contains("notifycliententerview")
+            && stdout.contains("notifytextmessage"),
+        "{stdout}"
+    );
+}

@@ -87,6 +87,25 @@ def hellobot(conn):
     print("no event")
 
 
+def activity(conn):
+    """An event loop against `ts3-sim --activity`: runs until it has seen clients join and talk."""
+    conn.exec_("use", sid=1)
+    for event in ("server", "textserver"):
+        conn.exec_("servernotifyregister", event=event)
+    seen = set()
+    deadline = time.time() + 30
+    while time.time() < deadline and not {"notifycliententerview", "notifytextmessage"} <= seen:
+        conn.send_keepalive()
+        try:
+            event = conn.wait_for_event(timeout=5)
+        except ts3.query.TS3TimeoutError:
+            continue
+        seen.add(event.event)
+        if event.event == "notifytextmessage":
+            print("message from {}: {}".format(event[0]["invokername"], event[0]["msg"]), flush=True)
+    print("seen: " + " ".join(sorted(seen)), flush=True)
+
+
 def transfer(conn):
     conn.exec_("use", sid=1)
     resp = conn.query("channellist", "flags").all()
@@ -110,7 +129,13 @@ def transfer(conn):
 def main():
     uri, what = sys.argv[1], sys.argv[2]
     with ts3.query.TS3ServerConnection(uri) as conn:
-        {"viewer": viewer, "whirlpool": whirlpool, "hellobot": hellobot, "transfer": transfer}[what](conn)
+        {
+            "viewer": viewer,
+            "whirlpool": whirlpool,
+            "hellobot": hellobot,
+            "transfer": transfer,
+            "activity": activity,
+        }[what](conn)
 
 
 if __name__ == "__main__":
