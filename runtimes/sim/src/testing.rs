@@ -249,6 +249,31 @@ pub fn resident_bytes() -> u64 {
 /// limit, no idle timeout), for measurements that must not count the simulator's memory or
 /// threads in the client's process. Returns the process and its ServerQuery port.
 pub fn spawn_process() -> io::Result<(std::process::Child, u16)> {
+    spawn_process_with(&[]).map(|(p, port)| (p.into_child(), port))
+}
+
+/// A simulator process that is killed when dropped, so that a failing test leaves none behind.
+#[derive(Debug)]
+pub struct Process(Option<std::process::Child>);
+
+impl Process {
+    /// The process, no longer killed on drop.
+    pub fn into_child(mut self) -> std::process::Child {
+        self.0.take().expect("a process until into_child")
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// [`spawn_process`] with more flags (`--activity`, `--seed 7`, ...), killed on drop.
+pub fn spawn_process_with(extra: &[&str]) -> io::Result<(Process, u16)> {
     let mut child = Command::new(bridge_binary()?)
         .args([
             "--query-port",
@@ -263,6 +288,7 @@ pub fn spawn_process() -> io::Result<(std::process::Child, u16)> {
             "--idle-timeout",
             "0",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .spawn()?;
     let out = child
@@ -280,5 +306,5 @@ pub fn spawn_process() -> io::Result<(std::process::Child, u16)> {
         .next()
         .and_then(|p| p.parse().ok())
         .ok_or_else(|| io::Error::other(format!("unexpected first line {first:?}")))?;
-    Ok((child, port))
+    Ok((Process(Some(child)), port))
 }

@@ -180,42 +180,17 @@ fn py_ts3_over_ssh() {
 #[test]
 #[ignore = "needs py-ts3 from PyPI (network); .ci/run runs it"]
 fn py_ts3_sees_the_binarys_activity() {
-    let mut sim = Command::new(env!("CARGO_BIN_EXE_ts3-sim"))
-        .args([
-            "--query-port",
-            "0",
-            "--client-query-port",
-            "0",
-            "--ft-port",
-            "0",
-            "--no-flood",
-            "--activity",
-            "--seed",
-            "11",
-            "--pace-ms",
-            "50",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("ts3-sim starts");
-    let mut out = std::io::BufReader::new(sim.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    std::io::BufRead::read_line(&mut out, &mut first).expect("the first line");
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let addr = first
-        .trim()
-        .strip_prefix("query ")
-        .expect("query ADDR")
-        .to_string();
+    let (sim, port) =
+        ts3_sim::testing::spawn_process_with(&["--activity", "--seed", "11", "--pace-ms", "50"])
+            .expect("ts3-sim starts");
     let result = output_within(
         Command::new(python())
             .arg(script())
-            .arg(format!("telnet://serveradmin:secret@{addr}"))
+            .arg(format!("telnet://serveradmin:pw@127.0.0.1:{port}"))
             .arg("activity"),
         PY_LIMIT,
     );
-    let _ = sim.kill();
-    let _ = sim.wait();
+    drop(sim);
     let result = result.expect("py-ts3 runs");
     let stdout = String::from_utf8_lossy(&result.stdout);
     eprintln!("{stdout}{}", String::from_utf8_lossy(&result.stderr));

@@ -1077,37 +1077,14 @@ fn every_declared_command_keeps_its_login_and_use_requirements() {
 /// `--activity` from the binary: a client in any language sees voice clients join and talk.
 #[test]
 fn binary_activity_produces_events() {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ts3-sim"))
-        .args([
-            "--query-port",
-            "0",
-            "--client-query-port",
-            "0",
-            "--ft-port",
-            "0",
-            "--no-flood",
-            "--activity",
-            "--seed",
-            "5",
-            "--pace-ms",
-            "20",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("ts3-sim starts");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    out.read_line(&mut first).expect("the first line");
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let addr: std::net::SocketAddr = first
-        .trim()
-        .strip_prefix("query ")
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    let (_child, port) =
+        ts3_sim::testing::spawn_process_with(&["--activity", "--seed", "5", "--pace-ms", "20"])
+            .expect("ts3-sim starts");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let mut c = Conn::server(addr);
     c.ok(cmd("login")
         .param("client_login_name", "serveradmin")
-        .param("client_login_password", "secret"));
+        .param("client_login_password", "pw"));
     c.ok(cmd("use").param("sid", 1));
     for event in ["server", "textserver"] {
         c.ok(cmd("servernotifyregister").param("event", event));
@@ -1119,8 +1096,6 @@ fn binary_activity_produces_events() {
         said.first().unwrap().str("targetmode").as_deref(),
         Some("3")
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// A scenario read from JSON plays its steps; the same seed gives the same activity and the
