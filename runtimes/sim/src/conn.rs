@@ -47,6 +47,19 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream, mode: Mode) {
             tx.close();
             return;
         }
+        // Past the configured number of query connections, a newcomer is told and closed.
+        if w.config
+            .max_connections
+            .is_some_and(|cap| w.sessions.len() >= cap)
+        {
+            tx.send(
+                Reply::error(ErrorId::ServerMaxclientsReached)
+                    .encode()
+                    .into(),
+            );
+            tx.close();
+            return;
+        }
         let id = w.new_session(tx.clone(), mode, peer);
         let greeting = if mode == Mode::Server {
             SERVER_GREETING

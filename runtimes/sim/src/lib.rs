@@ -87,6 +87,9 @@ pub struct SimConfig {
     pub ft_cut_after: Option<u64>,
     /// Nickname of the ClientQuery side's own voice client.
     pub client_query_nickname: String,
+    /// Query connections (ServerQuery and ClientQuery together) served at once; a connection
+    /// beyond gets `error id=1027 msg=server\smaxclient\sreached` and is closed. `None`: no cap.
+    pub max_connections: Option<usize>,
     /// Seed of the simulator's random choices (transfer keys, unique ids): the same seed gives
     /// the same values in the same order. `None`: seeded from the clock.
     pub seed: Option<u64>,
@@ -111,6 +114,7 @@ impl Default for SimConfig {
             ft_key_ttl_secs: 60,
             ft_cut_after: None,
             client_query_nickname: "LocalUser".into(),
+            max_connections: None,
             seed: None,
         }
     }

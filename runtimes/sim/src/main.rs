@@ -88,6 +88,9 @@ struct Serve {
     /// replays the same run.
     #[arg(long)]
     seed: Option<u64>,
+    /// Query connections served at once (0 = no cap); one beyond gets error 1027 and is closed.
+    #[arg(long, default_value_t = 0)]
+    max_connections: usize,
     /// Milliseconds between --activity steps.
     #[arg(long, default_value_t = 1000)]
     pace_ms: u64,
@@ -144,6 +147,7 @@ fn serve(a: Serve) -> Result<(), String> {
         apikey: a.apikey,
         demo: a.demo || a.activity,
         seed: a.seed,
+        max_connections: (a.max_connections > 0).then_some(a.max_connections),
         flood: match a.no_flood {
             true => None,
             false => Some((

@@ -918,6 +918,7 @@ fn binary_has_help_and_version() {
         "--scenario",
         "--seed",
         "--pace-ms",
+        "--max-connections",
         "bridge",
     ] {
         assert!(help.contains(flag), "--help lists {flag}:\n{help}");
@@ -1364,4 +1365,49 @@ fn a_huge_line_costs_bounded_memory() {
         "memory grew by {} MiB for a 100 MB line",
         grown >> 20
     );
+}
+
+/// A connection beyond the cap hears 1027 and is closed; once one leaves, a new one is served;
+/// rapid connect/close loops leave no session behind.
+#[test]
+fn connection_cap_and_rapid_reconnects() {
+    let sim = Sim::start(SimConfig {
+        max_connections: Some(2),
+        flood: None,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let first = Conn::server(sim.query_addr());
+    let _second = Conn::server(sim.query_addr());
+    let (_w, mut r) = raw(sim.query_addr());
+    assert_eq!(
+        read_line(&mut r).trim(),
+        "error id=1027 msg=server\\smaxclient\\sreached"
+    );
+    let mut rest = String::new();
+    assert_eq!(r.read_to_string(&mut rest).unwrap_or(0), 0, "then closed");
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sim.sessions() > 1 {
+        assert!(Instant::now() < deadline, "the first session ended");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut third = Conn::server(sim.query_addr());
+    third.ok(cmd("version"));
+    drop(third);
+    // Connect and close at once, many times: no session is left behind.
+    for _ in 0..300 {
+        drop(TcpStream::connect(sim.query_addr()).unwrap());
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sim.sessions() > 1 {
+        assert!(
+            Instant::now() < deadline,
+            "{} sessions left",
+            sim.sessions()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut again = Conn::server(sim.query_addr());
+    again.ok(cmd("version"));
 }
