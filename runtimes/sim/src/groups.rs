@@ -16,8 +16,41 @@ fn group(sgid: u32) -> std::result::Result<&'static (u32, &'static str, u32), Re
         .ok_or_else(|| Reply::error(ErrorId::PermissionInvalidGroupId))
 }
 
-fn by_dbid(w: &World, cldbid: u32) -> Option<&Client> {
-    w.clients.values().find(|c| c.dbid == cldbid)
+fn no_such_client() -> Reply {
+    Reply::error(ErrorId::DatabaseEmptyResult)
+}
+
+fn by_dbid<'w>(w: &'w World, cmd: &ParsedCommand) -> std::result::Result<&'w Client, Reply> {
+    let cldbid = number(cmd, "cldbid")?;
+    w.clients
+        .values()
+        .find(|c| c.dbid == cldbid)
+        .ok_or_else(no_such_client)
+}
+
+fn by_dbid_mut<'w>(
+    w: &'w mut World,
+    cmd: &ParsedCommand,
+) -> std::result::Result<&'w mut Client, Reply> {
+    let cldbid = number(cmd, "cldbid")?;
+    w.clients
+        .values_mut()
+        .find(|c| c.dbid == cldbid)
+        .ok_or_else(no_such_client)
+}
+
+/// A lookup's one-item reply: the identifiers `keys` of `c`, in order.
+fn ids(c: &Client, keys: &[&str]) -> Result {
+    let mut items = Items::new();
+    for &key in keys {
+        match key {
+            "cluid" => items.kv(key, c.uid.as_str()),
+            "clid" => items.kv(key, c.clid),
+            "cldbid" => items.kv(key, c.dbid),
+            _ => items.kv(key, c.nickname.as_str()),
+        };
+    }
+    Ok(Reply::items(items))
 }
 
 fn by_uid<'w>(w: &'w World, cmd: &ParsedCommand) -> std::result::Result<&'w Client, Reply> {
@@ -25,7 +58,7 @@ fn by_uid<'w>(w: &'w World, cmd: &ParsedCommand) -> std::result::Result<&'w Clie
     w.clients
         .values()
         .find(|c| c.uid == uid)
-        .ok_or_else(|| Reply::error(ErrorId::DatabaseEmptyResult))
+        .ok_or_else(no_such_client)
 }
 
 pub(crate) fn servergroupclientlist(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
@@ -48,12 +81,7 @@ pub(crate) fn servergroupclientlist(w: &mut World, _: &mut Session, cmd: &Parsed
 
 pub(crate) fn servergroupaddclient(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     let (sgid, ..) = *group(number(cmd, "sgid")?)?;
-    let cldbid = number(cmd, "cldbid")?;
-    let c = w
-        .clients
-        .values_mut()
-        .find(|c| c.dbid == cldbid)
-        .ok_or_else(|| Reply::error(ErrorId::DatabaseEmptyResult))?;
+    let c = by_dbid_mut(w, cmd)?;
     if c.servergroups.contains(&sgid) {
         return Err(Reply::error(ErrorId::PermissionDuplicateEntry));
     }
@@ -63,12 +91,7 @@ pub(crate) fn servergroupaddclient(w: &mut World, _: &mut Session, cmd: &ParsedC
 
 pub(crate) fn servergroupdelclient(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     let (sgid, ..) = *group(number(cmd, "sgid")?)?;
-    let cldbid = number(cmd, "cldbid")?;
-    let c = w
-        .clients
-        .values_mut()
-        .find(|c| c.dbid == cldbid)
-        .ok_or_else(|| Reply::error(ErrorId::DatabaseEmptyResult))?;
+    let c = by_dbid_mut(w, cmd)?;
     let before = c.servergroups.len();
     c.servergroups.retain(|g| *g != sgid);
     if c.servergroups.len() == before {
@@ -82,8 +105,7 @@ pub(crate) fn servergroupsbyclientid(
     _: &mut Session,
     cmd: &ParsedCommand,
 ) -> Result {
-    let cldbid = number(cmd, "cldbid")?;
-    let c = by_dbid(w, cldbid).ok_or_else(|| Reply::error(ErrorId::DatabaseEmptyResult))?;
+    let c = by_dbid(w, cmd)?;
     let mut items = Items::new();
     for (sgid, name, _) in SERVER_GROUPS
         .iter()
@@ -93,7 +115,7 @@ pub(crate) fn servergroupsbyclientid(
             .item()
             .kv("name", *name)
             .kv("sgid", *sgid)
-            .kv("cldbid", cldbid);
+            .kv("cldbid", c.dbid);
     }
     Ok(Reply::items(items))
 }
@@ -124,8 +146,7 @@ pub(crate) fn clientdblist(w: &mut World, _: &mut Session, cmd: &ParsedCommand) 
 }
 
 pub(crate) fn clientdbinfo(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
-    let c = by_dbid(w, number(cmd, "cldbid")?)
-        .ok_or_else(|| Reply::error(ErrorId::DatabaseEmptyResult))?;
+    let c = by_dbid(w, cmd)?;
     let mut items = Items::new();
     db_fields(&mut items, c);
     items.kv("client_database_id", c.dbid);
@@ -146,41 +167,19 @@ pub(crate) fn clientdbfind(w: &mut World, _: &mut Session, cmd: &ParsedCommand) 
 }
 
 pub(crate) fn clientgetids(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
-    let c = by_uid(w, cmd)?;
-    let mut items = Items::new();
-    items
-        .kv("cluid", c.uid.as_str())
-        .kv("clid", c.clid)
-        .kv("name", c.nickname.as_str());
-    Ok(Reply::items(items))
+    ids(by_uid(w, cmd)?, &["cluid", "clid", "name"])
 }
 
 pub(crate) fn clientgetdbidfromuid(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
-    let c = by_uid(w, cmd)?;
-    let mut items = Items::new();
-    items.kv("cluid", c.uid.as_str()).kv("cldbid", c.dbid);
-    Ok(Reply::items(items))
+    ids(by_uid(w, cmd)?, &["cluid", "cldbid"])
 }
 
 pub(crate) fn clientgetnamefromuid(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
-    let c = by_uid(w, cmd)?;
-    let mut items = Items::new();
-    items
-        .kv("cluid", c.uid.as_str())
-        .kv("cldbid", c.dbid)
-        .kv("name", c.nickname.as_str());
-    Ok(Reply::items(items))
+    ids(by_uid(w, cmd)?, &["cluid", "cldbid", "name"])
 }
 
 pub(crate) fn clientgetnamefromdbid(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
-    let c = by_dbid(w, number(cmd, "cldbid")?)
-        .ok_or_else(|| Reply::error(ErrorId::DatabaseEmptyResult))?;
-    let mut items = Items::new();
-    items
-        .kv("cluid", c.uid.as_str())
-        .kv("cldbid", c.dbid)
-        .kv("name", c.nickname.as_str());
-    Ok(Reply::items(items))
+    ids(by_dbid(w, cmd)?, &["cluid", "cldbid", "name"])
 }
 
 pub(crate) fn privilegekeyadd(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
@@ -229,7 +228,7 @@ pub(crate) fn privilegekeydelete(w: &mut World, _: &mut Session, cmd: &ParsedCom
     let before = w.tokens.len();
     w.tokens.retain(|t| t.token != token);
     if w.tokens.len() == before {
-        return Err(Reply::error(ErrorId::DatabaseEmptyResult));
+        return Err(no_such_client());
     }
     Ok(Reply::ok())
 }
