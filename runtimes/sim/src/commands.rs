@@ -11,7 +11,7 @@ use crate::world::{
 };
 use ts3q::ErrorId;
 
-/// Per-connection state owned by its reader thread.
+/// Per-connection state owned by its connection task.
 #[derive(Debug)]
 pub struct Session {
     pub id: SessionId,

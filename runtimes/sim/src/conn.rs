@@ -1,75 +1,69 @@
-//! Query connections: a reader thread that frames lines and runs commands, and a writer thread
-//! that sends replies and events in order. Flood protection and the idle timeout live here.
+//! Query connections, each one task on the simulator's event loop: a reader that frames lines
+//! and runs commands, and a writer that sends replies and events in order, joined. Flood
+//! protection and the idle timeout live here.
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::mpsc::{channel, Receiver};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use smol::channel::{unbounded, Receiver};
+use smol::io::{AsyncReadExt, AsyncWriteExt};
+use smol::{future, Async, Timer};
 use ts3q::framing::{Frame, LineFramer};
-use ts3q::{CodecError, ParsedCommand};
+use ts3q::{CodecError, ErrorId, ParsedCommand};
 
 use crate::commands::{dispatch, After, Session};
 use crate::reply::{err, Reply};
 use crate::world::{Flood, Mode, Out, Outbox, World};
 use crate::Shared;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use ts3q::ErrorId;
 
 const SERVER_GREETING: &[u8] = b"TS3\n\rWelcome to the TeamSpeak 3 ServerQuery interface, type \"help\" for a list of commands and \"help <command>\" for information on a specific command.\n\r";
 const CLIENT_GREETING: &[u8] = b"TS3 Client\n\rWelcome to the TeamSpeak 3 ClientQuery interface, type \"help\" for a list of commands and \"help <command>\" for information on a specific command.\n\rUse the \"auth\" command to authenticate yourself. Type \"help auth\" for more information.\n\rselected schandlerid=1\n\r";
 
+/// Writes are gathered up to this size: a burst of events goes out in one system call.
+const WRITE_BATCH: usize = 64 << 10;
+
 /// Serves one accepted connection until it closes.
-pub fn serve(shared: Arc<Shared>, stream: TcpStream, mode: Mode) {
-    let Ok(peer) = stream.peer_addr() else { return };
-    // The writer's half, shared with the outbox (which cuts it when the client stops reading).
-    let Ok(write_half) = stream.try_clone().map(Arc::new) else {
+pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>, mode: Mode) {
+    let Ok(peer) = stream.get_ref().peer_addr() else {
         return;
     };
-    let _ = stream.set_nodelay(true);
-    let (tx, rx) = channel::<Out>();
-    let (tx, queued) = Outbox::new(tx, write_half.clone());
-    let writer = std::thread::Builder::new()
-        .name("ts3-sim-writer".into())
-        .stack_size(64 * 1024)
-        .spawn(move || write_loop(write_half, rx, &queued));
-    if writer.is_err() {
-        return;
-    }
-    let id = {
+    let _ = stream.get_ref().set_nodelay(true);
+    let stream = Arc::new(stream);
+    let (tx, rx) = unbounded::<Out>();
+    let (tx, queued) = Outbox::new(tx, stream.clone());
+    let admitted = {
         let mut w = lock(&shared.world);
-        // A banned address hears why, then is disconnected.
         if let Some(left) = banned_for(&w, peer) {
+            // A banned address hears why, then is disconnected.
             let reply = Reply::error(ErrorId::ConnectFailedBanned)
                 .with("extra_msg", format!("you may retry in {left} seconds"));
             tx.send(reply.encode().into());
-            tx.close();
-            return;
-        }
-        // Past the configured number of query connections, a newcomer is told and closed.
-        if w.config
+            None
+        } else if w
+            .config
             .max_connections
             .is_some_and(|cap| w.sessions.len() >= cap)
         {
-            tx.send(
-                Reply::error(ErrorId::ServerMaxclientsReached)
-                    .encode()
-                    .into(),
-            );
-            tx.close();
-            return;
-        }
-        let id = w.new_session(tx.clone(), mode, peer);
-        let greeting = if mode == Mode::Server {
-            SERVER_GREETING
+            // Past the configured number of query connections, a newcomer is told and closed.
+            let reply = Reply::error(ErrorId::ServerMaxclientsReached);
+            tx.send(reply.encode().into());
+            None
         } else {
-            CLIENT_GREETING
-        };
-        tx.send(greeting.into());
-        id
+            let id = w.new_session(tx.clone(), mode, peer);
+            tx.send(match mode {
+                Mode::Server => SERVER_GREETING.into(),
+                Mode::Client => CLIENT_GREETING.into(),
+            });
+            Some(id)
+        }
     };
-    shared.register(id, &stream);
+    let Some(id) = admitted else {
+        tx.close();
+        write_loop(&stream, rx, &queued).await;
+        return;
+    };
     let mut session = Session {
         id,
         mode,
@@ -79,9 +73,11 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream, mode: Mode) {
         authed: false,
         commands: 0,
     };
-    read_loop(&shared, &stream, &mut session);
-    tx.close();
-    shared.unregister(id);
+    let reader = async {
+        read_loop(&shared, &stream, &mut session).await;
+        tx.close();
+    };
+    future::zip(reader, write_loop(&stream, rx, &queued)).await;
     lock(&shared.world).end_session(id);
 }
 
@@ -90,24 +86,55 @@ pub fn lock(world: &Mutex<World>) -> std::sync::MutexGuard<'_, World> {
     world.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn write_loop(stream: Arc<TcpStream>, rx: Receiver<Out>, queued: &AtomicUsize) {
-    let mut stream = &*stream;
-    while let Ok(out) = rx.recv() {
-        match out {
-            Out::Data(bytes) => {
-                if stream.write_all(&bytes).is_err() {
-                    break;
+/// Sends what the outbox queues, in order, until told to close or the socket fails; then
+/// shuts the socket, which also ends the reader.
+async fn write_loop(stream: &Async<TcpStream>, rx: Receiver<Out>, queued: &AtomicUsize) {
+    let mut writer = stream;
+    let mut closing = false;
+    while let Ok(first) = rx.recv().await {
+        // No buffer is kept between bursts: thousands of idle connections stay small.
+        let mut batch: Vec<u8> = Vec::new();
+        let mut next = Some(first);
+        while let Some(out) = next.take() {
+            match out {
+                Out::Data(bytes) => {
+                    queued.fetch_sub(bytes.len(), Ordering::Relaxed);
+                    batch.extend_from_slice(&bytes);
                 }
-                queued.fetch_sub(bytes.len(), Ordering::Relaxed);
+                Out::Close => closing = true,
             }
-            Out::Close => break,
+            if !closing && batch.len() < WRITE_BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if writer.write_all(&batch).await.is_err() || closing {
+            break;
         }
     }
-    let _ = stream.flush();
-    let _ = stream.shutdown(Shutdown::Both);
+    let _ = writer.flush().await;
+    let _ = stream.get_ref().shutdown(std::net::Shutdown::Both);
 }
 
-fn read_loop(shared: &Shared, stream: &TcpStream, session: &mut Session) {
+/// Reads within the idle timeout: `None` when it passed.
+async fn read_within(
+    mut reader: &Async<TcpStream>,
+    buf: &mut [u8],
+    left: Option<Duration>,
+) -> Option<std::io::Result<usize>> {
+    let read = async { Some(reader.read(buf).await) };
+    match left {
+        None => read.await,
+        Some(left) => {
+            future::or(read, async {
+                Timer::after(left).await;
+                None
+            })
+            .await
+        }
+    }
+}
+
+async fn read_loop(shared: &Shared, stream: &Async<TcpStream>, session: &mut Session) {
     let (idle, max_line) = {
         let w = lock(&shared.world);
         (w.config.idle_timeout, w.config.max_line)
@@ -117,27 +144,15 @@ fn read_loop(shared: &Shared, stream: &TcpStream, session: &mut Session) {
     // thousands of idle connections cheap.
     let mut buf = [0u8; 2048];
     let mut last_command = Instant::now();
-    let mut reader = stream;
     loop {
-        if let Some(idle) = idle {
-            let left = idle.saturating_sub(last_command.elapsed());
-            if left.is_zero() {
-                return; // idle timeout: the real server just disconnects
-            }
-            let _ = reader.set_read_timeout(Some(left.max(Duration::from_millis(1))));
+        let left = idle.map(|idle| idle.saturating_sub(last_command.elapsed()));
+        if left.is_some_and(|left| left.is_zero()) {
+            return; // idle timeout: the real server just disconnects
         }
-        let n = match reader.read(&mut buf) {
-            Ok(0) => return,
-            Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-                ) =>
-            {
-                continue
-            }
-            Err(_) => return,
+        let n = match read_within(stream, &mut buf, left).await {
+            None => continue, // the loop's check above decides
+            Some(Ok(0)) | Some(Err(_)) => return,
+            Some(Ok(n)) => n,
         };
         framer.push(&buf[..n]);
         while let Some(frame) = framer.next_frame() {
@@ -150,7 +165,7 @@ fn read_loop(shared: &Shared, stream: &TcpStream, session: &mut Session) {
                     Err(_) => Some((err::not_found(), After::Continue)),
                     Ok(cmd) => {
                         last_command = Instant::now();
-                        settle_uploads(shared, &cmd);
+                        settle_uploads(shared, &cmd).await;
                         Some(run(shared, session, &cmd))
                     }
                 },
@@ -173,7 +188,7 @@ fn read_loop(shared: &Shared, stream: &TcpStream, session: &mut Session) {
 /// A client that closes its upload socket and at once asks for the file must find it: as on a
 /// real server, where the upload completes before the next command is read, file commands
 /// about a file wait (a bounded time) for its upload to finish.
-fn settle_uploads(shared: &Shared, cmd: &ParsedCommand) {
+async fn settle_uploads(shared: &Shared, cmd: &ParsedCommand) {
     if !matches!(
         cmd.name(),
         "ftinitdownload" | "ftgetfileinfo" | "ftgetfilelist" | "ftdeletefile" | "ftrenamefile"
@@ -197,7 +212,7 @@ fn settle_uploads(shared: &Shared, cmd: &ParsedCommand) {
         if !pending {
             return;
         }
-        std::thread::sleep(Duration::from_millis(5));
+        Timer::after(Duration::from_millis(5)).await;
     }
 }
 

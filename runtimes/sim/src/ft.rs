@@ -1,11 +1,15 @@
 //! The file transfer port: a client connects, sends the 32-character key from
 //! `ftinitupload`/`ftinitdownload` (no newline), then sends or receives the file's bytes. Keys
 //! are single use and expire. There is no acknowledgement: the server closes when done.
+//! Each connection is one task on the simulator's event loop, streaming through fixed chunks.
 
-use std::io::{Read, Write};
+use std::io;
 use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use smol::io::{AsyncReadExt, AsyncWriteExt};
+use smol::{future, Async, Timer};
 
 use crate::conn::lock;
 use crate::world::{unix_now, FileEntry, TransferKind};
@@ -13,10 +17,29 @@ use crate::Shared;
 
 pub const KEY_LEN: usize = 32;
 
-pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+/// A peer that neither sends nor takes a byte for this long is cut off.
+const STALL: Duration = Duration::from_secs(10);
+
+/// Data moves in chunks of this size: large enough for loopback speed, small enough that a
+/// client announcing a huge size costs nothing until the bytes arrive.
+const CHUNK: usize = 1 << 20;
+
+/// The most an upload reserves up front; beyond, its buffer grows as bytes arrive.
+const RESERVE_MAX: u64 = 1 << 30;
+
+/// `op`, unless the peer stalls for [`STALL`].
+async fn within<T>(op: impl std::future::Future<Output = io::Result<T>>) -> io::Result<T> {
+    future::or(op, async {
+        Timer::after(STALL).await;
+        Err(io::ErrorKind::TimedOut.into())
+    })
+    .await
+}
+
+pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>) {
+    let mut io = &stream;
     let mut key = [0u8; KEY_LEN];
-    if stream.read_exact(&mut key).is_err() {
+    if within(io.read_exact(&mut key)).await.is_err() {
         return;
     }
     let key = String::from_utf8_lossy(&key).into_owned();
@@ -36,7 +59,7 @@ pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
         t
     };
     let Some(t) = transfer else {
-        let _ = stream.shutdown(Shutdown::Both);
+        let _ = stream.get_ref().shutdown(Shutdown::Both);
         return;
     };
     let cut = lock(&shared.world).config.ft_cut_after;
@@ -47,13 +70,13 @@ pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
                 let w = lock(&shared.world);
                 let old = w.files.get(&t.cid).and_then(|f| f.get(&t.name));
                 let keep = old.map_or(&[][..], |f| &f.data[..(seekpos as usize).min(f.data.len())]);
-                // The whole file in one allocation, read straight into place.
-                let mut data = Vec::with_capacity(keep.len() + want as usize);
+                // Reserved, not touched: pages become resident only as bytes arrive, and an
+                // absurd announced size is capped instead of failing the allocation.
+                let mut data = Vec::with_capacity(keep.len() + want.min(RESERVE_MAX) as usize);
                 data.extend_from_slice(keep);
                 data
             };
-            // Straight into the spare capacity, without zeroing it first.
-            let _ = (&mut stream).take(want).read_to_end(&mut data);
+            let _ = receive(&mut io, &mut data, want).await;
             // What arrived is kept, complete or not, so `resume=1` can continue it.
             let mut w = lock(&shared.world);
             if let Some(i) = w
@@ -85,9 +108,29 @@ pub fn serve(shared: Arc<Shared>, mut stream: TcpStream) {
             let to = cut.map_or(data.len(), |c| {
                 (from as u64 + c).min(data.len() as u64) as usize
             });
-            let _ = stream.write_all(&data[from..to]);
-            let _ = stream.flush();
+            for chunk in data[from..to].chunks(CHUNK) {
+                if within(io.write_all(chunk)).await.is_err() {
+                    break;
+                }
+            }
+            let _ = io.flush().await;
         }
     }
-    let _ = stream.shutdown(Shutdown::Both);
+    let _ = stream.get_ref().shutdown(Shutdown::Both);
+}
+
+/// Appends up to `want` bytes from `io` to `data`, growing it a chunk at a time as they arrive.
+async fn receive(io: &mut &Async<TcpStream>, data: &mut Vec<u8>, want: u64) -> io::Result<()> {
+    let end = data.len() as u64 + want;
+    while (data.len() as u64) < end {
+        let filled = data.len();
+        let room = (end - filled as u64).min(CHUNK as u64) as usize;
+        data.resize(filled + room, 0);
+        let n = within(io.read(&mut data[filled..])).await;
+        data.truncate(filled + n.as_ref().map_or(0, |n| *n));
+        if n? == 0 {
+            break;
+        }
+    }
+    Ok(())
 }

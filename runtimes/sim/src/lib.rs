@@ -28,13 +28,14 @@
 
 #![deny(missing_docs)]
 
-use std::collections::HashMap;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use smol::{future, Async, Executor, Timer};
 
 mod commands;
 mod conn;
@@ -49,7 +50,7 @@ pub mod testing;
 mod world;
 
 use conn::lock;
-use world::{Mode, SessionId, World};
+use world::{Mode, World};
 
 /// Settings of a simulator.
 #[derive(Debug, Clone)]
@@ -120,39 +121,17 @@ impl Default for SimConfig {
     }
 }
 
-/// State shared by the listener and connection threads.
+/// State shared by the event loop's tasks, the script players and the [`Sim`] handle.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) world: Mutex<World>,
-    streams: Mutex<HashMap<SessionId, TcpStream>>,
     stop: AtomicBool,
 }
 
 impl Shared {
-    pub(crate) fn register(&self, id: SessionId, stream: &TcpStream) {
-        if let Ok(s) = stream.try_clone() {
-            self.streams
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(id, s);
-        }
-    }
-
-    pub(crate) fn unregister(&self, id: SessionId) {
-        self.streams
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&id);
-    }
-
     fn disconnect_all(&self) {
-        for s in self
-            .streams
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-        {
-            let _ = s.shutdown(Shutdown::Both);
+        for h in lock(&self.world).sessions.values() {
+            h.tx.disconnect();
         }
     }
 }
@@ -164,7 +143,9 @@ pub struct Sim {
     query: SocketAddr,
     client_query: SocketAddr,
     ft: SocketAddr,
-    threads: Vec<JoinHandle<()>>,
+    /// Closed when the simulator stops: the event loop's threads return.
+    stop: Option<smol::channel::Sender<()>>,
+    event_loop: Option<JoinHandle<()>>,
 }
 
 /// A client as the simulator sees it.
@@ -189,24 +170,26 @@ impl Sim {
         config.ft_port = ft.local_addr()?.port();
         let shared = Arc::new(Shared {
             world: Mutex::new(World::new(config)),
-            streams: Mutex::new(HashMap::new()),
             stop: AtomicBool::new(false),
         });
+        let (stop, stopped) = smol::channel::bounded::<()>(1);
         let mut sim = Sim {
             query: query.local_addr()?,
             client_query: client_query.local_addr()?,
             ft: ft.local_addr()?,
-            shared,
-            threads: Vec::new(),
+            shared: shared.clone(),
+            stop: Some(stop),
+            event_loop: None,
         };
-        sim.threads
-            .push(accept_loop(sim.shared.clone(), query, Some(Mode::Server))?);
-        sim.threads.push(accept_loop(
-            sim.shared.clone(),
-            client_query,
-            Some(Mode::Client),
-        )?);
-        sim.threads.push(accept_loop(sim.shared.clone(), ft, None)?);
+        let listeners = [
+            (Async::new(query)?, Some(Mode::Server)),
+            (Async::new(client_query)?, Some(Mode::Client)),
+            (Async::new(ft)?, None),
+        ];
+        let event_loop = std::thread::Builder::new()
+            .name("ts3-sim".into())
+            .spawn(move || event_loop(shared, listeners, stopped))?;
+        sim.event_loop = Some(event_loop);
         Ok(sim)
     }
 
@@ -326,51 +309,76 @@ impl Sim {
 impl Drop for Sim {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
-        for addr in [self.query, self.client_query, self.ft] {
-            let _ = TcpStream::connect_timeout(&addr, Duration::from_millis(200));
-            // wake accept()
-        }
         self.shared.disconnect_all();
-        for t in self.threads.drain(..) {
+        // Closing the channel ends every thread's `run`; the executor's drop then cancels
+        // the remaining tasks, closing their sockets.
+        self.stop.take();
+        if let Some(t) = self.event_loop.take() {
             let _ = t.join();
         }
     }
 }
 
-fn accept_loop(
+/// Threads of the event loop: enough for a few transfers and many query clients at once.
+fn loop_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4))
+}
+
+/// Runs the simulator's event loop until `stopped` closes: the accept loops on this thread,
+/// connection tasks on all of them.
+fn event_loop(
     shared: Arc<Shared>,
-    listener: TcpListener,
+    listeners: [(Async<TcpListener>, Option<Mode>); 3],
+    stopped: smol::channel::Receiver<()>,
+) {
+    let ex = Executor::new();
+    std::thread::scope(|scope| {
+        for _ in 1..loop_threads() {
+            let (ex, stopped) = (&ex, stopped.clone());
+            let _ = std::thread::Builder::new()
+                .name("ts3-sim".into())
+                .spawn_scoped(scope, move || smol::block_on(ex.run(stopped.recv())));
+        }
+        let accepts = listeners.map(|(listener, mode)| accept_loop(&ex, &shared, listener, mode));
+        let [a, b, c] = accepts;
+        let serve = future::zip(future::zip(a, b), c);
+        smol::block_on(ex.run(future::or(
+            async {
+                serve.await;
+            },
+            async {
+                let _ = stopped.recv().await;
+            },
+        )));
+    });
+}
+
+/// Accepts connections and spawns a task for each, until the simulator stops.
+async fn accept_loop(
+    ex: &Executor<'static>,
+    shared: &Arc<Shared>,
+    listener: Async<TcpListener>,
     mode: Option<Mode>,
-) -> io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("ts3-sim-accept".into())
-        .spawn(move || {
-            let mut backoff = Duration::from_millis(5);
-            for stream in listener.incoming() {
-                if shared.stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                // A failed accept (out of file descriptors, most likely) fails again at once:
-                // wait a little, longer each time, instead of spinning on it.
-                let Ok(stream) = stream else {
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
-                    continue;
-                };
-                backoff = Duration::from_millis(5);
-                let shared = shared.clone();
-                let spawned = std::thread::Builder::new()
-                    .name("ts3-sim-conn".into())
-                    .stack_size(256 * 1024)
-                    .spawn(move || match mode {
-                        Some(mode) => conn::serve(shared, stream, mode),
-                        None => ft::serve(shared, stream),
-                    });
-                if spawned.is_err() {
-                    continue; // out of threads: this connection is dropped, the server goes on
-                }
+) {
+    let mut backoff = Duration::from_millis(5);
+    loop {
+        // A failed accept (out of file descriptors, most likely) fails again at once: wait a
+        // little, longer each time, instead of spinning on it.
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                Timer::after(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+                continue;
             }
-        })
+        };
+        backoff = Duration::from_millis(5);
+        let shared = shared.clone();
+        match mode {
+            Some(mode) => ex.spawn(conn::serve(shared, stream, mode)).detach(),
+            None => ex.spawn(ft::serve(shared, stream)).detach(),
+        }
+    }
 }
 
 /// The README's examples, compiled and run as doctests.

@@ -2,10 +2,12 @@
 //! subscribed to which events. One `World` behind a mutex; connections hold a `SessionId`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::Sender;
 use std::sync::Arc;
+
+use smol::channel::Sender;
+use smol::Async;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use ts3q::Bytes;
@@ -15,7 +17,7 @@ use crate::SimConfig;
 
 pub type SessionId = u64;
 
-/// What a connection's writer thread is told.
+/// What a connection's writer is told.
 #[derive(Debug)]
 pub enum Out {
     Data(Bytes),
@@ -28,19 +30,20 @@ pub enum Out {
 /// simulator's memory without bound.
 pub const OUTBOX_LIMIT: usize = 4 << 20;
 
-/// The sending side of a connection's writer queue, counting the bytes queued.
+/// The sending side of a connection's writer queue, counting the bytes queued. Sending never
+/// waits, so any thread (a command, the script player, the test's `Sim` calls) can queue events.
 #[derive(Debug, Clone)]
 pub struct Outbox {
     tx: Sender<Out>,
     queued: Arc<AtomicUsize>,
     closed: Arc<AtomicBool>,
     /// To cut the connection of a client that stopped reading (its writer is stuck sending).
-    stream: Arc<std::net::TcpStream>,
+    stream: Arc<Async<TcpStream>>,
 }
 
 impl Outbox {
     /// A queue, and the counter its writer decreases as it sends.
-    pub fn new(tx: Sender<Out>, stream: Arc<std::net::TcpStream>) -> (Outbox, Arc<AtomicUsize>) {
+    pub fn new(tx: Sender<Out>, stream: Arc<Async<TcpStream>>) -> (Outbox, Arc<AtomicUsize>) {
         let queued = Arc::new(AtomicUsize::new(0));
         let outbox = Outbox {
             tx,
@@ -59,18 +62,23 @@ impl Outbox {
         if self.queued.load(Ordering::Relaxed) + bytes.len() > OUTBOX_LIMIT {
             // It stopped reading: what is queued will never be read either.
             self.closed.store(true, Ordering::Relaxed);
-            let _ = self.stream.shutdown(std::net::Shutdown::Both);
+            self.disconnect();
             return;
         }
         self.queued.fetch_add(bytes.len(), Ordering::Relaxed);
-        let _ = self.tx.send(Out::Data(bytes));
+        let _ = self.tx.try_send(Out::Data(bytes));
     }
 
     /// Flushes what is queued, then closes the connection.
     pub fn close(&self) {
         if !self.closed.swap(true, Ordering::Relaxed) {
-            let _ = self.tx.send(Out::Close);
+            let _ = self.tx.try_send(Out::Close);
         }
+    }
+
+    /// Cuts the connection at once: both of its halves see it end.
+    pub fn disconnect(&self) {
+        let _ = self.stream.get_ref().shutdown(Shutdown::Both);
     }
 }
 
