@@ -40,11 +40,11 @@ use smol::{future, Async, Executor, Timer};
 mod commands;
 mod conn;
 mod ft;
-mod groups;
+
 mod reply;
 pub mod script;
-/// The ServerQuery command table: every command the simulator knows, with what it needs.
-pub use commands::{Needs, Spec, SERVER_COMMANDS};
+/// The command table: every command the simulator knows, on which interface, with what it needs.
+pub use commands::{Needs, Spec, COMMANDS};
 pub mod ssh;
 pub mod testing;
 mod world;
@@ -240,6 +240,13 @@ impl Sim {
             Some(from) => w.text_message(from, targetmode, target, msg),
             None => false,
         }
+    }
+
+    /// A client uses a privilege key (from `privilegekeyadd`): the key is spent, a server group
+    /// key adds the client to its group, and `tokenused` subscribers get `notifytokenused`.
+    /// False when the client or the key does not exist.
+    pub fn use_token(&self, clid: u32, token: &str) -> bool {
+        lock(&self.shared.world).use_token(clid, token)
     }
 
     /// Creates a channel (no event), returning its cid.

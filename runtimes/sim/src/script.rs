@@ -58,6 +58,13 @@ pub enum Action {
         /// The client.
         nickname: String,
     },
+    /// It uses a privilege key (`notifytokenused`); skipped when the key does not exist.
+    UseToken {
+        /// The client.
+        nickname: String,
+        /// The key, as `privilegekeyadd` gave it.
+        token: String,
+    },
 }
 
 /// Where a text message goes (in a scenario file: `"channel"`, `"server"` or
@@ -155,6 +162,10 @@ impl Action {
             }
             Action::Leave { nickname } => match find(&w, nickname) {
                 Some(clid) => w.remove_client(clid, 8, "leaving", None),
+                None => false,
+            },
+            Action::UseToken { nickname, token } => match find(&w, nickname) {
+                Some(clid) => w.use_token(clid, token),
                 None => false,
             },
         }

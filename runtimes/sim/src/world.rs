@@ -549,6 +549,40 @@ impl World {
         }
     }
 
+    /// Client `clid` uses privilege key `token`: the key is spent, a server group key adds the
+    /// client to its group, and `tokenused` subscribers hear `notifytokenused`. False when the
+    /// client or the key does not exist.
+    pub fn use_token(&mut self, clid: u32, token: &str) -> bool {
+        let Some(i) = self.tokens.iter().position(|t| t.token == token) else {
+            return false;
+        };
+        let Some(c) = self.clients.get_mut(&clid) else {
+            return false;
+        };
+        let t = self.tokens.remove(i);
+        if t.kind == 0 && !c.servergroups.contains(&t.id1) {
+            c.servergroups.push(t.id1);
+        }
+        let mut items = Items::new();
+        items
+            .kv("clid", c.clid)
+            .kv("cldbid", c.dbid)
+            .kv("cluid", c.uid.as_str())
+            .kv("token", t.token.as_str())
+            .kv("tokencustomset", "")
+            .kv("token1", t.id1)
+            .kv("token2", t.id2);
+        let line = event("notifytokenused", &items);
+        for h in self
+            .sessions
+            .values()
+            .filter(|h| h.mode == Mode::Server && h.subs.tokenused)
+        {
+            h.tx.send(line.clone());
+        }
+        true
+    }
+
     /// ClientQuery events carry `schandlerid=1` first and go to sessions registered for them.
     pub fn send_client_query_event(&self, name: &str, items: &Items) {
         let mut with_handler = Items::new();

@@ -1021,57 +1021,122 @@ fn download_during_upload_waits_for_it() {
     writer.join().unwrap();
 }
 
-/// Every declared ServerQuery command answers as its declaration says: 518 before `login`
-/// unless it needs nothing, 1024 before `use` when it needs a server, and never "command not
-/// found" for a declared name; an undeclared name is 256 before and after login.
+/// Every declared command answers as its declaration says, on each interface that has it:
+/// on ServerQuery 518 before `login` unless it needs nothing, 1024 before `use` when it needs a
+/// server; on ClientQuery 1796 before `auth` unless it needs nothing; never "command not found"
+/// for a declared name, and 256 for an undeclared one. Every declared name is in the core's
+/// command list of that interface, so the simulator and the client cannot drift apart.
 #[test]
 fn every_declared_command_keeps_its_login_and_use_requirements() {
-    use ts3_sim::{Needs, SERVER_COMMANDS};
+    use ts3_sim::{Needs, COMMANDS};
     let sim = sim();
-    // Commands that end the session or change it are checked on their own connection.
-    let fresh = || Conn::server(sim.query_addr());
-    assert!(SERVER_COMMANDS.len() >= 37);
-    let mut names: Vec<&str> = SERVER_COMMANDS.iter().map(|c| c.name).collect();
+    assert!(COMMANDS.len() >= 60, "{}", COMMANDS.len());
+    let mut names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(
-        names.len(),
-        SERVER_COMMANDS.len(),
-        "each command declared once"
-    );
-    for spec in SERVER_COMMANDS {
-        // Every declared name is in the core's ServerQuery command list too.
+    assert_eq!(names.len(), COMMANDS.len(), "each command declared once");
+    let login = || {
+        cmd("login")
+            .param("client_login_name", "serveradmin")
+            .param("client_login_password", sim.password())
+    };
+    let auth = || cmd("auth").param("apikey", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF");
+    // Commands that end the session or change it are checked on their own connection.
+    let server = || Conn::server(sim.query_addr());
+    let client = || {
+        Conn::open(
+            sim.client_query_addr(),
+            Config::client_query().flood_limit(None).keepalive(None),
+        )
+    };
+    let (mut on_server, mut on_client) = (0, 0);
+    for spec in COMMANDS {
         assert!(
-            Mode::ServerQuery.contains(spec.name),
-            "{} is a ServerQuery command",
+            spec.server.is_some() || spec.client.is_some(),
+            "{} is on some interface",
             spec.name
         );
-        let mut c = fresh();
-        let before_login = c.send_raw(spec.name);
-        match spec.needs {
-            Needs::Nothing => assert_ne!(before_login, 518, "{} runs before login", spec.name),
-            Needs::Login | Needs::Server => {
-                assert_eq!(before_login, 518, "{} before login", spec.name)
+        for mode in [Mode::ServerQuery, Mode::ClientQuery] {
+            if spec.needs(mode).is_some() {
+                assert!(
+                    mode.contains(spec.name),
+                    "{} is a {mode:?} command",
+                    spec.name
+                );
             }
         }
-        assert_ne!(before_login, 256, "{} is known", spec.name);
-        let mut c = fresh();
-        c.ok(cmd("login")
-            .param("client_login_name", "serveradmin")
-            .param("client_login_password", sim.password()));
-        let before_use = c.send_raw(spec.name);
-        if spec.needs == Needs::Server {
-            assert_eq!(before_use, 1024, "{} before use", spec.name);
+        if let Some(needs) = spec.server {
+            on_server += 1;
+            let before_login = server().send_raw(spec.name);
+            match needs {
+                Needs::Nothing => assert_ne!(before_login, 518, "{} runs before login", spec.name),
+                Needs::Login | Needs::Server => {
+                    assert_eq!(before_login, 518, "{} before login", spec.name)
+                }
+                Needs::Auth => panic!("{}: auth is ClientQuery's", spec.name),
+            }
+            assert_ne!(before_login, 256, "{} is known", spec.name);
+            let mut c = server();
+            c.ok(login());
+            let before_use = c.send_raw(spec.name);
+            if needs == Needs::Server {
+                assert_eq!(before_use, 1024, "{} before use", spec.name);
+            } else {
+                assert_ne!(before_use, 1024, "{} runs without use", spec.name);
+            }
+            assert_ne!(before_use, 256, "{} is known", spec.name);
         } else {
-            assert_ne!(before_use, 1024, "{} runs without use", spec.name);
+            let mut c = server();
+            c.ok(login());
+            c.ok(cmd("use").param("sid", 1));
+            assert_eq!(
+                c.send_raw(spec.name),
+                256,
+                "{} is not ServerQuery's",
+                spec.name
+            );
         }
-        assert_ne!(before_use, 256, "{} is known", spec.name);
+        let mut c = client();
+        let before_auth = c.send_raw(spec.name);
+        match spec.client {
+            Some(Needs::Nothing) => {
+                assert_ne!(before_auth, 1796, "{} runs before auth", spec.name);
+                assert_ne!(before_auth, 256, "{} is known", spec.name);
+            }
+            Some(Needs::Auth) => {
+                assert_eq!(before_auth, 1796, "{} before auth", spec.name);
+                let mut c = client();
+                c.ok(auth());
+                let after = c.send_raw(spec.name);
+                assert!(
+                    ![256, 1796].contains(&after),
+                    "{} after auth: {after}",
+                    spec.name
+                );
+            }
+            Some(other) => panic!("{}: {other:?} is ServerQuery's", spec.name),
+            None => {
+                c.ok(auth());
+                assert_eq!(
+                    c.send_raw(spec.name),
+                    256,
+                    "{} is not ClientQuery's",
+                    spec.name
+                );
+            }
+        }
+        on_client += usize::from(spec.client.is_some());
     }
-    let mut c = fresh();
+    assert!(
+        on_server >= 55 && on_client >= 12,
+        "{on_server} and {on_client}"
+    );
+    let mut c = server();
     assert_eq!(c.send_raw("servergroupfrobnicate"), 256);
-    c.ok(cmd("login")
-        .param("client_login_name", "serveradmin")
-        .param("client_login_password", sim.password()));
+    c.ok(login());
+    assert_eq!(c.send_raw("servergroupfrobnicate"), 256);
+    let mut c = client();
+    c.ok(auth());
     assert_eq!(c.send_raw("servergroupfrobnicate"), 256);
 }
 
@@ -1284,6 +1349,40 @@ fn groups_database_keys_and_instance() {
         2560
     );
 
+    // A simulated client uses a key: `tokenused` subscribers hear it, the key is spent and the
+    // client is in the key's group.
+    let newcomer = sim.add_client("Newcomer", 1).unwrap();
+    let key = c.ok(cmd("privilegekeyadd")
+        .param("tokentype", 0)
+        .param("tokenid1", 6)
+        .param("tokenid2", 0));
+    let token = key.first().unwrap().str("token").unwrap().into_owned();
+    c.ok(cmd("servernotifyregister").param("event", "tokenused"));
+    assert!(sim.use_token(newcomer, &token));
+    let ev = c.event("notifytokenused");
+    let typed = ts3q::typed::events::TypedEvent::split(&ev)
+        .next()
+        .unwrap()
+        .unwrap();
+    match typed.notification {
+        ts3q::typed::events::Notification::TokenUsed(t) => {
+            assert_eq!(t.clid, newcomer);
+            assert_eq!(t.token, token);
+            assert_eq!(t.token1.as_deref(), Some("6"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!sim.use_token(newcomer, &token), "a key is single use");
+    let info = c.ok(cmd("clientinfo").param("clid", newcomer));
+    let dbid = info
+        .first()
+        .unwrap()
+        .parse::<u32>("client_database_id")
+        .unwrap();
+    let groups = c.ok(cmd("servergroupsbyclientid").param("cldbid", dbid));
+    assert!(groups.iter().any(|g| g.parse::<u32>("sgid") == Ok(6)));
+    assert_eq!(c.err(cmd("privilegekeylist")), 1281, "no key is left");
+
     let mut listener = Conn::admin(&sim);
     listener.ok(cmd("servernotifyregister").param("event", "textserver"));
     c.ok(cmd("gm").param("msg", "maintenance | in 5 min"));
@@ -1308,6 +1407,11 @@ fn groups_database_keys_and_instance() {
     );
     let log = c.ok(cmd("logview").param("lines", 2));
     assert_eq!(log.len(), 2);
+    let info = c.ok(cmd("serverrequestconnectioninfo"));
+    let info = info.first().unwrap();
+    assert_eq!(info.parse::<u64>("connection_bytes_sent_total"), Ok(0));
+    assert_eq!(info.str("connection_ping").as_deref(), Some("0.0000"));
+    assert!(info.parse::<u64>("connection_connected_time").is_ok());
 }
 
 /// A client that subscribes and never reads while events pile up is cut off once its queue
@@ -1429,4 +1533,18 @@ fn connection_cap_and_rapid_reconnects() {
     w.write_all(b"version\n").unwrap();
     assert!(read_line(&mut r).starts_with("version="));
     assert_eq!(read_line(&mut r).trim(), "error id=0 msg=ok");
+}
+
+/// The scenario shown in the README is a valid scenario file.
+#[test]
+fn the_readmes_scenario_reads() {
+    let readme = include_str!("../README.md");
+    let start = readme.find("```json\n").expect("a JSON block") + "```json\n".len();
+    let end = start + readme[start..].find("```").expect("its end");
+    let script = ts3_sim::script::Script::from_json(&readme[start..end]).expect("it reads");
+    assert_eq!(script.steps().len(), 7);
+    assert!(matches!(
+        script.steps()[5].1,
+        ts3_sim::script::Action::UseToken { .. }
+    ));
 }

@@ -3,7 +3,7 @@
 
 use ts3q::{ErrorId, ParsedCommand};
 
-use crate::commands::{number, text, Session};
+use super::{number, own_client, text, Session};
 use crate::reply::{err, Items, Reply};
 use crate::world::{unix_now, Client, Token, World, SERVER_GROUPS};
 
@@ -61,7 +61,7 @@ fn by_uid<'w>(w: &'w World, cmd: &ParsedCommand) -> std::result::Result<&'w Clie
         .ok_or_else(no_such_client)
 }
 
-pub(crate) fn servergroupclientlist(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
+pub(super) fn servergroupclientlist(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     let (sgid, ..) = *group(number(cmd, "sgid")?)?;
     let names = cmd.has_option("names");
     let mut items = Items::new();
@@ -79,7 +79,7 @@ pub(crate) fn servergroupclientlist(w: &mut World, _: &mut Session, cmd: &Parsed
     Ok(Reply::items(items))
 }
 
-pub(crate) fn servergroupaddclient(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
+pub(super) fn servergroupaddclient(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     let (sgid, ..) = *group(number(cmd, "sgid")?)?;
     let c = by_dbid_mut(w, cmd)?;
     if c.servergroups.contains(&sgid) {
@@ -89,7 +89,7 @@ pub(crate) fn servergroupaddclient(w: &mut World, _: &mut Session, cmd: &ParsedC
     Ok(Reply::ok())
 }
 
-pub(crate) fn servergroupdelclient(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
+pub(super) fn servergroupdelclient(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     let (sgid, ..) = *group(number(cmd, "sgid")?)?;
     let c = by_dbid_mut(w, cmd)?;
     let before = c.servergroups.len();
@@ -100,7 +100,7 @@ pub(crate) fn servergroupdelclient(w: &mut World, _: &mut Session, cmd: &ParsedC
     Ok(Reply::ok())
 }
 
-pub(crate) fn servergroupsbyclientid(
+pub(super) fn servergroupsbyclientid(
     w: &mut World,
     _: &mut Session,
     cmd: &ParsedCommand,
@@ -131,7 +131,7 @@ fn db_fields(item: &mut Items, c: &Client) {
         .kv("client_lastip", c.ip.as_str());
 }
 
-pub(crate) fn clientdblist(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
+pub(super) fn clientdblist(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     let start = number(cmd, "start").unwrap_or(0) as usize;
     let duration = number(cmd, "duration").unwrap_or(25) as usize;
     let mut items = Items::new();
@@ -145,7 +145,7 @@ pub(crate) fn clientdblist(w: &mut World, _: &mut Session, cmd: &ParsedCommand) 
     Ok(Reply::items(items))
 }
 
-pub(crate) fn clientdbinfo(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
+pub(super) fn clientdbinfo(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     let c = by_dbid(w, cmd)?;
     let mut items = Items::new();
     db_fields(&mut items, c);
@@ -153,7 +153,7 @@ pub(crate) fn clientdbinfo(w: &mut World, _: &mut Session, cmd: &ParsedCommand) 
     Ok(Reply::items(items))
 }
 
-pub(crate) fn clientdbfind(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
+pub(super) fn clientdbfind(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     let pattern = text(cmd, "pattern").ok_or_else(err::missing_parameter)?;
     let by_uid = cmd.has_option("uid");
     let mut items = Items::new();
@@ -166,23 +166,23 @@ pub(crate) fn clientdbfind(w: &mut World, _: &mut Session, cmd: &ParsedCommand) 
     Ok(Reply::items(items))
 }
 
-pub(crate) fn clientgetids(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
+pub(super) fn clientgetids(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     ids(by_uid(w, cmd)?, &["cluid", "clid", "name"])
 }
 
-pub(crate) fn clientgetdbidfromuid(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
+pub(super) fn clientgetdbidfromuid(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     ids(by_uid(w, cmd)?, &["cluid", "cldbid"])
 }
 
-pub(crate) fn clientgetnamefromuid(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
+pub(super) fn clientgetnamefromuid(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     ids(by_uid(w, cmd)?, &["cluid", "cldbid", "name"])
 }
 
-pub(crate) fn clientgetnamefromdbid(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
+pub(super) fn clientgetnamefromdbid(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     ids(by_dbid(w, cmd)?, &["cluid", "cldbid", "name"])
 }
 
-pub(crate) fn privilegekeyadd(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
+pub(super) fn privilegekeyadd(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     let kind = number(cmd, "tokentype")?;
     let id1 = number(cmd, "tokenid1")?;
     let id2 = number(cmd, "tokenid2").unwrap_or(0);
@@ -208,7 +208,7 @@ pub(crate) fn privilegekeyadd(w: &mut World, _: &mut Session, cmd: &ParsedComman
     Ok(Reply::items(items))
 }
 
-pub(crate) fn privilegekeylist(w: &mut World, _: &mut Session, _: &ParsedCommand) -> Result {
+pub(super) fn privilegekeylist(w: &mut World, _: &mut Session, _: &ParsedCommand) -> Result {
     let mut items = Items::new();
     for t in &w.tokens {
         items
@@ -223,7 +223,7 @@ pub(crate) fn privilegekeylist(w: &mut World, _: &mut Session, _: &ParsedCommand
     Ok(Reply::items(items))
 }
 
-pub(crate) fn privilegekeydelete(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
+pub(super) fn privilegekeydelete(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
     let token = text(cmd, "token").ok_or_else(err::missing_parameter)?;
     let before = w.tokens.len();
     w.tokens.retain(|t| t.token != token);
@@ -233,82 +233,82 @@ pub(crate) fn privilegekeydelete(w: &mut World, _: &mut Session, cmd: &ParsedCom
     Ok(Reply::ok())
 }
 
-pub(crate) fn gm(w: &mut World, s: &mut Session, cmd: &ParsedCommand) -> Result {
-    let msg = text(cmd, "msg").ok_or_else(err::missing_parameter)?;
-    // A global message reaches every server's chat: here, the one virtual server, from the
-    // query client.
-    let from = crate::commands::own_client(w, s)
+pub(super) fn banclient(w: &mut World, s: &Session, cmd: &ParsedCommand) -> Result {
+    let clid = number(cmd, "clid")?;
+    let time = cmd.get("time").and_then(|v| v.parse::<u64>()).unwrap_or(0);
+    let reason = text(cmd, "banreason").unwrap_or_default();
+    let c = w
+        .clients
+        .get(&clid)
         .cloned()
         .ok_or_else(err::invalid_client)?;
-    w.text_message(&from, 3, 0, &msg);
-    Ok(Reply::ok())
-}
-
-pub(crate) fn instanceinfo(w: &mut World, _: &mut Session, _: &ParsedCommand) -> Result {
-    let mut items = Items::new();
-    items
-        .kv("serverinstance_database_version", 26)
-        .kv("serverinstance_filetransfer_port", w.config.ft_port)
-        .kv("serverinstance_max_download_total_bandwidth", u64::MAX)
-        .kv("serverinstance_max_upload_total_bandwidth", u64::MAX)
-        .kv("serverinstance_guest_serverquery_group", 1)
-        .kv(
-            "serverinstance_serverquery_flood_commands",
-            w.config.flood.map_or(0, |f| f.0),
-        )
-        .kv(
-            "serverinstance_serverquery_flood_time",
-            w.config.flood.map_or(0, |f| f.1.as_secs()),
-        )
-        .kv(
-            "serverinstance_serverquery_ban_time",
-            w.config.flood_ban_time.as_secs(),
-        )
-        .kv("serverinstance_template_serveradmin_group", 3)
-        .kv("serverinstance_template_serverdefault_group", 5)
-        .kv("serverinstance_template_channeladmin_group", 1)
-        .kv("serverinstance_template_channeldefault_group", 4)
-        .kv("serverinstance_permissions_version", 19);
-    Ok(Reply::items(items))
-}
-
-pub(crate) fn hostinfo(w: &mut World, _: &mut Session, _: &ParsedCommand) -> Result {
-    let online = w.clients.len();
-    let mut items = Items::new();
-    items
-        .kv("instance_uptime", w.started.elapsed().as_secs())
-        .kv("host_timestamp_utc", unix_now())
-        .kv("virtualservers_running_total", 1)
-        .kv("virtualservers_total_maxclients", w.maxclients)
-        .kv("virtualservers_total_clients_online", online)
-        .kv("virtualservers_total_channels_online", w.channels.len())
-        .kv("connection_filetransfer_bandwidth_sent", 0)
-        .kv("connection_filetransfer_bandwidth_received", 0)
-        .kv("connection_packets_sent_total", 0)
-        .kv("connection_bytes_sent_total", 0)
-        .kv("connection_packets_received_total", 0)
-        .kv("connection_bytes_received_total", 0);
-    Ok(Reply::items(items))
-}
-
-pub(crate) fn logview(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result {
-    let lines = number(cmd, "lines").unwrap_or(10).clamp(1, 100);
-    let mut items = Items::new();
-    let start = w.started.elapsed().as_secs();
-    let log = [
-        format!("{start}|INFO    |ServerLibPriv |   |TeamSpeak 3 Server (simulated) started"),
-        format!(
-            "{start}|INFO    |VirtualServer |1  |listening on {}",
-            w.config.listen
-        ),
-        format!(
-            "{start}|INFO    |VirtualServer |1  |{} clients online",
-            w.clients.len()
-        ),
-    ];
-    for line in log.iter().take(lines as usize) {
-        items.item().kv("l", line.as_str());
+    let invoker = own_client(w, s).cloned();
+    // One ban by address and one by identity: two data lines, as the real server sends.
+    let mut reply = Reply::ok();
+    for (ip, uid) in [
+        (c.ip.clone(), String::new()),
+        (String::new(), c.uid.clone()),
+    ] {
+        let id = w.next_banid;
+        w.next_banid += 1;
+        w.bans.push(crate::world::Ban {
+            id,
+            ip,
+            name: String::new(),
+            uid,
+            reason: reason.clone(),
+            created: unix_now(),
+            duration: time,
+        });
+        let mut line = Items::new();
+        line.kv("banid", id);
+        reply.data.push(line);
     }
-    items.kv("last_pos", 0).kv("file_size", 0);
-    Ok(Reply::items(items))
+    w.remove_client(clid, 6, &reason, invoker.as_ref());
+    Ok(reply)
+}
+
+pub(super) fn servergrouplist(w: &World) -> Reply {
+    let mut i = Items::new();
+    for (sgid, name, kind) in SERVER_GROUPS {
+        let members = w
+            .clients
+            .values()
+            .filter(|c| c.servergroups.contains(sgid))
+            .count();
+        i.item()
+            .kv("sgid", *sgid)
+            .kv("name", *name)
+            .kv("type", *kind)
+            .kv("iconid", 0)
+            .kv("savedb", 1)
+            .kv("sortid", 0)
+            .kv("namemode", 0)
+            .kv("n_modifyp", 75)
+            .kv("n_member_addp", if *sgid == 6 { 75 } else { 0 })
+            .kv("n_member_removep", if *sgid == 6 { 75 } else { 0 })
+            .kv("total_members", members);
+    }
+    Reply::items(i)
+}
+
+pub(super) fn banlist(w: &World) -> Reply {
+    let mut i = Items::new();
+    for b in &w.bans {
+        i.item()
+            .kv("banid", b.id)
+            .kv("ip", b.ip.as_str())
+            .kv("name", b.name.as_str())
+            .kv("uid", b.uid.as_str())
+            .kv("mytsid", "")
+            .kv("lastnickname", "")
+            .kv("created", b.created)
+            .kv("duration", b.duration)
+            .kv("invokername", "serveradmin")
+            .kv("invokercldbid", 1)
+            .kv("invokeruid", "serveradmin")
+            .kv("reason", b.reason.as_str())
+            .kv("enforcements", 0);
+    }
+    Reply::items(i)
 }
