@@ -32,7 +32,7 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>, mode: Mode) {
     let _ = stream.get_ref().set_nodelay(true);
     let stream = Arc::new(stream);
     let (tx, rx) = unbounded::<Out>();
-    let (tx, queued) = Outbox::new(tx, stream.clone());
+    let (tx, queued) = Outbox::new(tx, stream.clone(), peer);
     let admitted = {
         let mut w = lock(&shared.world);
         if let Some(left) = banned_for(&w, peer) {
@@ -40,6 +40,7 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>, mode: Mode) {
             let reply = Reply::error(ErrorId::ConnectFailedBanned)
                 .with("extra_msg", format!("you may retry in {left} seconds"));
             tx.send(reply.encode().into());
+            tracing::info!(%peer, "refused: banned for {left} s");
             None
         } else if w
             .config
@@ -49,9 +50,11 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>, mode: Mode) {
             // Past the configured number of query connections, a newcomer is told and closed.
             let reply = Reply::error(ErrorId::ServerMaxclientsReached);
             tx.send(reply.encode().into());
+            tracing::info!(%peer, "refused: at the connection cap");
             None
         } else {
             let id = w.new_session(tx.clone(), mode, peer);
+            tracing::info!(%peer, session = id, ?mode, "connected");
             tx.send(match mode {
                 Mode::Server => SERVER_GREETING.into(),
                 Mode::Client => CLIENT_GREETING.into(),
@@ -79,6 +82,7 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>, mode: Mode) {
     };
     future::zip(reader, write_loop(&stream, rx, &queued)).await;
     lock(&shared.world).end_session(id);
+    tracing::info!(%peer, session = id, commands = session.commands, "closed");
 }
 
 pub fn lock(world: &Mutex<World>) -> std::sync::MutexGuard<'_, World> {
@@ -147,7 +151,8 @@ async fn read_loop(shared: &Shared, stream: &Async<TcpStream>, session: &mut Ses
     loop {
         let left = idle.map(|idle| idle.saturating_sub(last_command.elapsed()));
         if left.is_some_and(|left| left.is_zero()) {
-            return; // idle timeout: the real server just disconnects
+            tracing::info!(session = session.id, "idle timeout");
+            return; // the real server just disconnects
         }
         let n = match read_within(stream, &mut buf, left).await {
             None => continue, // the loop's check above decides
@@ -160,13 +165,23 @@ async fn read_loop(shared: &Shared, stream: &Async<TcpStream>, session: &mut Ses
                 Frame::TooLong { .. } => {
                     Some((Reply::error(ErrorId::ParameterInvalidSize), After::Continue))
                 }
-                Frame::Line(line) => match ParsedCommand::parse(line) {
+                Frame::Line(line) => match ParsedCommand::parse(line.clone()) {
                     Err(CodecError::Empty) => None, // blank lines are ignored, and are no activity
-                    Err(_) => Some((err::not_found(), After::Continue)),
+                    Err(e) => {
+                        tracing::debug!(session = session.id, line = %redacted(&line), "unreadable: {e}");
+                        Some((err::not_found(), After::Continue))
+                    }
                     Ok(cmd) => {
                         last_command = Instant::now();
                         settle_uploads(shared, &cmd).await;
-                        Some(run(shared, session, &cmd))
+                        let (reply, after) = run(shared, session, &cmd);
+                        tracing::debug!(
+                            session = session.id,
+                            command = %redacted(&line),
+                            id = reply.id,
+                            "command"
+                        );
+                        Some((reply, after))
                     }
                 },
             };
@@ -183,6 +198,47 @@ async fn read_loop(shared: &Shared, stream: &Async<TcpStream>, session: &mut Ses
             }
         }
     }
+}
+
+/// Parameters whose values never reach the log.
+const SECRETS: &[&str] = &[
+    "client_login_password",
+    "apikey",
+    "password",
+    "cpw",
+    "channel_password",
+    "virtualserver_password",
+    "ftkey",
+];
+
+/// A command line for the log, with secret values (and `login NAME PASSWORD`'s password)
+/// replaced by `***`.
+fn redacted(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(line);
+    let mut out = String::with_capacity(text.len());
+    let positional_login = text
+        .split(' ')
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("login"));
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        for (j, part) in word.split('|').enumerate() {
+            if j > 0 {
+                out.push('|');
+            }
+            match part.split_once('=') {
+                Some((key, _)) if SECRETS.iter().any(|s| key.eq_ignore_ascii_case(s)) => {
+                    out.push_str(key);
+                    out.push_str("=***");
+                }
+                None if positional_login && i == 2 => out.push_str("***"),
+                _ => out.push_str(part),
+            }
+        }
+    }
+    out
 }
 
 /// A client that closes its upload socket and at once asks for the file must find it: as on a

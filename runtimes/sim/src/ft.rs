@@ -59,6 +59,7 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>) {
         t
     };
     let Some(t) = transfer else {
+        tracing::info!(target: "ts3_sim::ft", "refused: unknown or expired key");
         let _ = stream.get_ref().shutdown(Shutdown::Both);
         return;
     };
@@ -76,7 +77,15 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>) {
                 data.extend_from_slice(keep);
                 data
             };
-            let _ = receive(&mut io, &mut data, want).await;
+            let got = receive(&mut io, &mut data, want).await;
+            tracing::info!(
+                target: "ts3_sim::ft",
+                cid = t.cid,
+                name = %t.name,
+                bytes = data.len() as u64 - seekpos.min(data.len() as u64),
+                "upload {}",
+                if got.is_ok() { "stored" } else { "cut short" }
+            );
             // What arrived is kept, complete or not, so `resume=1` can continue it.
             let mut w = lock(&shared.world);
             if let Some(i) = w
@@ -108,11 +117,14 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>) {
             let to = cut.map_or(data.len(), |c| {
                 (from as u64 + c).min(data.len() as u64) as usize
             });
+            let mut sent = 0;
             for chunk in data[from..to].chunks(CHUNK) {
                 if within(io.write_all(chunk)).await.is_err() {
                     break;
                 }
+                sent += chunk.len();
             }
+            tracing::info!(target: "ts3_sim::ft", cid = t.cid, name = %t.name, bytes = sent, "download sent");
             let _ = io.flush().await;
         }
     }

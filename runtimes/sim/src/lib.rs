@@ -373,7 +373,8 @@ async fn accept_loop(
         // little, longer each time, instead of spinning on it.
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
-            Err(_) => {
+            Err(e) => {
+                tracing::warn!("accept failed: {e}; retrying in {backoff:?}");
                 Timer::after(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(1));
                 continue;

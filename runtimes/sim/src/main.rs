@@ -94,6 +94,10 @@ struct Serve {
     /// Milliseconds between --activity steps.
     #[arg(long, default_value_t = 1000)]
     pace_ms: u64,
+    /// Log to stderr: -v connections and transfers, -vv also every command (secrets replaced
+    /// by ***) and every event sent, -vvv everything.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +140,18 @@ fn seconds(s: f64, flag: &str) -> Result<Duration, String> {
 }
 
 fn serve(a: Serve) -> Result<(), String> {
+    let level = match a.verbose {
+        0 => tracing::Level::WARN,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    // Standard output is for the port lines alone; the log goes to standard error.
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
     let idle = seconds(a.idle_timeout, "--idle-timeout")?;
     let c = SimConfig {
         listen: a.listen,

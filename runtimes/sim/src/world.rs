@@ -39,17 +39,24 @@ pub struct Outbox {
     closed: Arc<AtomicBool>,
     /// To cut the connection of a client that stopped reading (its writer is stuck sending).
     stream: Arc<Async<TcpStream>>,
+    /// Who it sends to, for the log.
+    peer: SocketAddr,
 }
 
 impl Outbox {
     /// A queue, and the counter its writer decreases as it sends.
-    pub fn new(tx: Sender<Out>, stream: Arc<Async<TcpStream>>) -> (Outbox, Arc<AtomicUsize>) {
+    pub fn new(
+        tx: Sender<Out>,
+        stream: Arc<Async<TcpStream>>,
+        peer: SocketAddr,
+    ) -> (Outbox, Arc<AtomicUsize>) {
         let queued = Arc::new(AtomicUsize::new(0));
         let outbox = Outbox {
             tx,
             queued: queued.clone(),
             closed: Arc::new(AtomicBool::new(false)),
             stream,
+            peer,
         };
         (outbox, queued)
     }
@@ -61,6 +68,7 @@ impl Outbox {
         }
         if self.queued.load(Ordering::Relaxed) + bytes.len() > OUTBOX_LIMIT {
             // It stopped reading: what is queued will never be read either.
+            tracing::info!(peer = %self.peer, "disconnected: it stopped reading");
             self.closed.store(true, Ordering::Relaxed);
             self.disconnect();
             return;
@@ -74,6 +82,18 @@ impl Outbox {
         if !self.closed.swap(true, Ordering::Relaxed) {
             let _ = self.tx.try_send(Out::Close);
         }
+    }
+
+    /// Queues an event line, and logs it (at `debug`, target `ts3_sim::events`).
+    pub fn send_event(&self, line: &Bytes) {
+        let name = line.split(|b| *b == b' ').next().unwrap_or_default();
+        tracing::debug!(
+            target: "ts3_sim::events",
+            peer = %self.peer,
+            event = %String::from_utf8_lossy(name).trim_end(),
+            "event sent"
+        );
+        self.send(line.clone());
     }
 
     /// Cuts the connection at once: both of its halves see it end.
@@ -518,14 +538,14 @@ impl World {
     pub fn send_view_event(&self, line: &Bytes, cids: &[u32]) {
         for h in self.sessions.values().filter(|h| h.mode == Mode::Server) {
             if h.subs.server {
-                h.tx.send(line.clone());
+                h.tx.send_event(line);
             }
             if h.subs
                 .channels
                 .iter()
                 .any(|id| *id == 0 || cids.contains(id))
             {
-                h.tx.send(line.clone());
+                h.tx.send_event(line);
             }
         }
     }
@@ -534,7 +554,7 @@ impl World {
     pub fn send_channel_event(&self, line: &Bytes, cid: u32) {
         for h in self.sessions.values().filter(|h| h.mode == Mode::Server) {
             if h.subs.server || h.subs.channels.iter().any(|id| *id == 0 || *id == cid) {
-                h.tx.send(line.clone());
+                h.tx.send_event(line);
             }
         }
     }
@@ -545,7 +565,7 @@ impl World {
             .values()
             .filter(|h| h.mode == Mode::Server && h.subs.server)
         {
-            h.tx.send(line.clone());
+            h.tx.send_event(line);
         }
     }
 
@@ -578,7 +598,7 @@ impl World {
             .values()
             .filter(|h| h.mode == Mode::Server && h.subs.tokenused)
         {
-            h.tx.send(line.clone());
+            h.tx.send_event(&line);
         }
         true
     }
@@ -590,7 +610,7 @@ impl World {
         let line = event(name, &with_handler);
         for h in self.sessions.values().filter(|h| h.mode == Mode::Client) {
             if h.subs.client_events.iter().any(|e| e == "any" || e == name) {
-                h.tx.send(line.clone());
+                h.tx.send_event(&line);
             }
         }
     }
@@ -620,7 +640,7 @@ impl World {
                     .filter(|h| h.mode == Mode::Server && h.subs.textprivate)
                 {
                     if h.clid == Some(target) || h.clid == Some(from.clid) {
-                        h.tx.send(line.clone());
+                        h.tx.send_event(&line);
                     }
                 }
             }
@@ -631,7 +651,7 @@ impl World {
                     .filter(|h| h.mode == Mode::Server && h.subs.textchannel)
                 {
                     if channel_of(h) == Some(from.cid) {
-                        h.tx.send(line.clone());
+                        h.tx.send_event(&line);
                     }
                 }
             }
@@ -641,7 +661,7 @@ impl World {
                     .values()
                     .filter(|h| h.mode == Mode::Server && h.subs.textserver)
                 {
-                    h.tx.send(line.clone());
+                    h.tx.send_event(&line);
                 }
             }
         }

@@ -1548,3 +1548,244 @@ fn the_readmes_scenario_reads() {
         ts3_sim::script::Action::UseToken { .. }
     ));
 }
+
+/// A running `ts3-sim` binary with its standard error in a file, killed on drop.
+struct Logged {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+    port: u16,
+}
+
+impl Logged {
+    fn start(wrapper: Option<&str>, args: &[&str]) -> Logged {
+        use std::process::{Command, Stdio};
+        let bin = ts3_sim::ssh::bridge_binary().expect("the ts3-sim binary");
+        let log = std::env::temp_dir().join(format!(
+            "ts3-sim-log-{}-{}",
+            std::process::id(),
+            args.len() + wrapper.map_or(0, str::len)
+        ));
+        let file = std::fs::File::create(&log).unwrap();
+        let mut cmd = match wrapper {
+            // A shell that sets a limit, then runs the binary in its place.
+            Some(shell) => {
+                let mut c = Command::new("sh");
+                c.arg("-c")
+                    .arg(format!("{shell}; exec \"$0\" \"$@\""))
+                    .arg(&bin);
+                c
+            }
+            None => Command::new(&bin),
+        };
+        let mut child = cmd
+            .args([
+                "--query-port",
+                "0",
+                "--client-query-port",
+                "0",
+                "--ft-port",
+                "0",
+            ])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(file))
+            .spawn()
+            .expect("ts3-sim starts");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        let port = first.trim().rsplit(':').next().unwrap().parse().unwrap();
+        Logged { child, log, port }
+    }
+
+    fn addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// Waits until the log contains `what`; returns the whole log.
+    fn wait_for(&self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if log.contains(what) {
+                return log;
+            }
+            assert!(Instant::now() < deadline, "no {what:?} in the log:\n{log}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// `-vv` logs connections, every command with its secrets replaced by `***`, and every event
+/// sent, on standard error; standard output keeps only the port lines.
+#[test]
+fn verbose_binary_logs_without_secrets() {
+    let sim = Logged::start(
+        None,
+        &["-vv", "--password", "hunter2secret", "--no-flood", "--demo"],
+    );
+    let mut c = Conn::server(sim.addr());
+    c.ok(cmd("login")
+        .param("client_login_name", "serveradmin")
+        .param("client_login_password", "hunter2secret"));
+    c.ok(cmd("use").param("sid", 1));
+    c.ok(cmd("servernotifyregister").param("event", "textserver"));
+    c.ok(cmd("sendtextmessage")
+        .param("targetmode", 3)
+        .param("target", 1)
+        .param("msg", "hello"));
+    c.event("notifytextmessage");
+    let mut positional = Conn::server(sim.addr());
+    positional
+        .stream
+        .write_all(b"login serveradmin hunter2secret\n")
+        .unwrap();
+    drop(positional);
+    drop(c);
+    sim.wait_for("commands=");
+    let log = sim.wait_for("login serveradmin ***");
+    assert!(log.contains("connected"), "{log}");
+    assert!(
+        log.contains("command=login client_login_name=serveradmin client_login_password=***"),
+        "{log}"
+    );
+    assert!(log.contains("command=use sid=1"), "{log}");
+    assert!(log.contains("event=notifytextmessage"), "{log}");
+    assert!(
+        !log.contains("hunter2secret"),
+        "a secret in the log:\n{log}"
+    );
+}
+
+/// When accepting fails (here: out of file descriptors), the simulator waits before trying
+/// again instead of spinning; the connections it has keep being served, and once some close it
+/// accepts again.
+#[test]
+fn accept_failures_back_off() {
+    let sim = Logged::start(
+        Some("ulimit -n 48"),
+        &["-v", "--no-flood", "--idle-timeout", "0"],
+    );
+    // Fill the descriptor table: beyond a few dozen, accepting fails with EMFILE.
+    let mut held = Vec::new();
+    for _ in 0..80 {
+        held.push(TcpStream::connect(sim.addr()).unwrap());
+    }
+    sim.wait_for("accept failed");
+    // Its CPU time over one second while every accept fails: a spinning loop would use all of it.
+    let cpu = || {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", sim.child.id())).unwrap();
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        // utime and stime, fields 14 and 15 of the line (11 and 12 after the name).
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    };
+    let (before, t) = (cpu(), Instant::now());
+    std::thread::sleep(Duration::from_secs(1));
+    let ticks = cpu() - before;
+    let elapsed = t.elapsed().as_secs_f64();
+    // Clock ticks are 100 a second: under 30 ticks a second is far from a spinning core.
+    assert!(
+        (ticks as f64) < 30.0 * elapsed,
+        "{ticks} ticks of CPU in {elapsed:.2} s while accepts failed"
+    );
+    // A connection accepted before the table filled is still served.
+    let mut first = BufReader::new(held.remove(0));
+    let mut line = String::new();
+    first.read_line(&mut line).unwrap();
+    assert_eq!(line, "TS3\n");
+    first.get_mut().write_all(b"version\n").unwrap();
+    let mut reply = Vec::new();
+    while !String::from_utf8_lossy(&reply).contains("error id=0") {
+        let mut chunk = [0u8; 512];
+        let n = first.read(&mut chunk).unwrap();
+        assert!(n > 0, "closed");
+        reply.extend_from_slice(&chunk[..n]);
+    }
+    // Once connections close, new ones are accepted and greeted.
+    drop(held);
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let s = TcpStream::connect(sim.addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let mut r = BufReader::new(s);
+        let mut line = String::new();
+        if r.read_line(&mut line).is_ok() && line == "TS3\n" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never accepted again");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Escapes outside the manual's table, a lone trailing backslash and bytes that are not UTF-8
+/// are refused with 1538 (invalid parameter); junk that is no command is 256; the connection
+/// goes on after each, and a good command is still answered.
+#[test]
+fn invalid_escapes_and_junk_get_their_error_ids() {
+    let sim = sim();
+    let (mut w, mut r) = raw(sim.query_addr());
+    read_line(&mut r);
+    read_line(&mut r);
+    w.write_all(b"login serveradmin secret\nuse 1\n").unwrap();
+    assert_eq!(read_line(&mut r).trim(), "error id=0 msg=ok");
+    assert_eq!(read_line(&mut r).trim(), "error id=0 msg=ok");
+    let cases: [(&[u8], &str); 8] = [
+        (
+            b"clientupdate client_nickname=bad\\xname\n",
+            "error id=1538 msg=invalid\\sparameter",
+        ),
+        (
+            b"sendtextmessage targetmode=3 target=1 msg=lone\\\n",
+            "error id=1538 msg=invalid\\sparameter",
+        ),
+        (
+            b"sendtextmessage targetmode=3 target=1 msg=\xff\xfe\n",
+            "error id=1538 msg=invalid\\sparameter",
+        ),
+        (
+            b"channelinfo cid=1\\q\n",
+            "error id=1538 msg=invalid\\sparameter",
+        ),
+        (
+            b"\x00\x01\x02junk\n",
+            "error id=256 msg=command\\snot\\sfound",
+        ),
+        (b"\xff\xfe\xfd\n", "error id=256 msg=command\\snot\\sfound"),
+        (b"!!! ??? |||\n", "error id=256 msg=command\\snot\\sfound"),
+        (
+            b"frobnicate a\\xb\n",
+            "error id=256 msg=command\\snot\\sfound",
+        ),
+    ];
+    for (line, answer) in cases {
+        w.write_all(line).unwrap();
+        assert_eq!(
+            read_line(&mut r).trim(),
+            answer,
+            "{}",
+            String::from_utf8_lossy(line)
+        );
+    }
+    // The manual's escapes are all accepted.
+    w.write_all(b"sendtextmessage targetmode=3 target=1 msg=\\\\\\/\\s\\p\\a\\b\\f\\n\\r\\t\\v\n")
+        .unwrap();
+    assert_eq!(read_line(&mut r).trim(), "error id=0 msg=ok");
+    w.write_all(b"version\n").unwrap();
+    assert!(read_line(&mut r).starts_with("version="));
+    assert_eq!(read_line(&mut r).trim(), "error id=0 msg=ok");
+}

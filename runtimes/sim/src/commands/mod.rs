@@ -305,5 +305,29 @@ fn run(w: &mut World, s: &mut Session, name: &str, cmd: &ParsedCommand) -> Resul
         Needs::Auth if !s.authed => return Err(err::not_possible()),
         Needs::Auth => {}
     }
+    if !well_escaped(cmd.raw()) {
+        return Err(err::invalid_parameter());
+    }
     (spec.run)(w, s, cmd)
+}
+
+/// Whether the line is UTF-8 and each of its escapes is one of the manual's (`\\ \/ \s \p
+/// \a \b \f \n \r \t \v`). What a real server does with others is undocumented; the
+/// simulator refuses them (1538), so that a client's escaping bug shows up in its tests.
+fn well_escaped(line: &[u8]) -> bool {
+    if std::str::from_utf8(line).is_err() {
+        return false;
+    }
+    let mut bytes = line.iter();
+    while let Some(&b) = bytes.next() {
+        if b == b'\\'
+            && !matches!(
+                bytes.next(),
+                Some(b'\\' | b'/' | b's' | b'p' | b'a' | b'b' | b'f' | b'n' | b'r' | b't' | b'v')
+            )
+        {
+            return false;
+        }
+    }
+    true
 }
