@@ -280,7 +280,7 @@ fn run(shared: &Shared, session: &mut Session, cmd: &ParsedCommand) -> (Reply, A
     let ssh_like_login = session.commands == 0 && cmd.name() == "login";
     session.commands += 1;
     if let (Some(limit), false) = (w.config.flood, ssh_like_login) {
-        let now = Instant::now();
+        let now = w.now();
         let ban_after = w.config.flood_ban_after;
         let ban_time = w.config.flood_ban_time;
         let flood = w.flood.entry(session.peer.ip()).or_default();
@@ -313,9 +313,10 @@ fn run(shared: &Shared, session: &mut Session, cmd: &ParsedCommand) -> (Reply, A
         flood.strikes = 0;
         flood.recent.push_back(now);
     }
+    let now = w.now();
     if let Some(c) = w.sessions.get(&session.id).and_then(|h| h.clid) {
         if let Some(c) = w.clients.get_mut(&c) {
-            c.last_active = Instant::now();
+            c.last_active = now;
         }
     }
     dispatch(&mut w, session, cmd)
@@ -326,6 +327,6 @@ fn banned_for(w: &World, peer: SocketAddr) -> Option<u64> {
         .flood
         .get(&peer.ip())
         .and_then(|f: &Flood| f.banned_until)?;
-    let left = until.checked_duration_since(Instant::now())?;
+    let left = until.checked_duration_since(w.now())?;
     Some(left.as_secs().max(1))
 }

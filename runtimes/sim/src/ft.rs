@@ -6,13 +6,13 @@
 use std::io;
 use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::{future, Async, Timer};
 
 use crate::conn::lock;
-use crate::world::{unix_now, FileEntry, TransferKind};
+use crate::world::{FileEntry, TransferKind};
 use crate::Shared;
 
 pub const KEY_LEN: usize = 32;
@@ -45,10 +45,7 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>) {
     let key = String::from_utf8_lossy(&key).into_owned();
     let transfer = {
         let mut w = lock(&shared.world);
-        let t = w
-            .transfers
-            .remove(&key)
-            .filter(|t| t.expires > Instant::now());
+        let t = w.transfers.remove(&key).filter(|t| t.expires > w.now());
         // From here until the file is stored, file commands about it wait for it (see
         // `conn::settle_uploads`): the ticket is gone, so the upload is marked in its place.
         if let Some(t) = &t {
@@ -95,12 +92,13 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>) {
             {
                 w.uploading.swap_remove(i);
             }
+            let datetime = w.unix();
             w.files.entry(t.cid).or_default().insert(
                 t.name,
                 FileEntry {
                     data: Arc::new(data),
                     dir: false,
-                    datetime: unix_now(),
+                    datetime,
                 },
             );
         }

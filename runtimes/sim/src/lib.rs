@@ -37,12 +37,14 @@ use std::time::Duration;
 
 use smol::{future, Async, Executor, Timer};
 
+mod clock;
 mod commands;
 mod conn;
 mod ft;
 
 mod reply;
 pub mod script;
+pub use clock::Clock;
 /// The command table: every command the simulator knows, on which interface, with what it needs.
 pub use commands::{Needs, Spec, COMMANDS};
 pub mod ssh;
@@ -94,6 +96,9 @@ pub struct SimConfig {
     /// Seed of the simulator's random choices (transfer keys, unique ids): the same seed gives
     /// the same values in the same order. `None`: seeded from the clock.
     pub seed: Option<u64>,
+    /// Where the simulator's time comes from: the system clock (default), or
+    /// [`Clock::manual`] for runs that replay to the second.
+    pub clock: Clock,
 }
 
 impl Default for SimConfig {
@@ -117,6 +122,7 @@ impl Default for SimConfig {
             client_query_nickname: "LocalUser".into(),
             max_connections: None,
             seed: None,
+            clock: Clock::system(),
         }
     }
 }
@@ -281,12 +287,13 @@ impl Sim {
     /// Stores a file.
     pub fn put_file(&self, cid: u32, name: &str, data: Vec<u8>) {
         let mut w = lock(&self.shared.world);
+        let datetime = w.unix();
         w.files.entry(cid).or_default().insert(
             name.into(),
             world::FileEntry {
                 data: Arc::new(data),
                 dir: false,
-                datetime: world::unix_now(),
+                datetime,
             },
         );
     }
@@ -305,6 +312,27 @@ impl Sim {
     /// (`None`: stop cutting), as a network failure in mid-transfer would.
     pub fn cut_transfers_after(&self, bytes: Option<u64>) {
         lock(&self.shared.world).config.ft_cut_after = bytes;
+    }
+
+    /// The simulator's clock (a clone: advancing it moves the simulator's time).
+    pub fn clock(&self) -> Clock {
+        lock(&self.shared.world).config.clock.clone()
+    }
+
+    /// Plays `script` on the caller's thread at once: each step's delay advances a manual clock
+    /// instead of being waited for (with the system clock, delays are skipped). With a manual
+    /// clock and a seed, two runs send the same events, byte for byte, in the same order.
+    /// Returns how many steps took effect.
+    pub fn play_now(&self, script: &script::Script) -> usize {
+        let clock = self.clock();
+        script
+            .steps()
+            .iter()
+            .map(|(after, action)| {
+                clock.advance(*after);
+                usize::from(action.apply(&self.shared))
+            })
+            .sum()
     }
 
     /// Plays a [`script::Script`] of voice-client activity on its own thread.

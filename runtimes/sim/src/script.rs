@@ -128,7 +128,7 @@ impl Action {
     }
 
     /// Applies the action to the world; false when it could not be (unknown client, refused move).
-    fn apply(&self, shared: &Shared) -> bool {
+    pub(crate) fn apply(&self, shared: &Shared) -> bool {
         let mut w = lock(&shared.world);
         let find = |w: &crate::world::World, nick: &str| {
             w.clients

@@ -286,7 +286,7 @@ pub(crate) fn mix_seed(seed: u64) -> u64 {
 
 impl World {
     pub fn new(config: SimConfig) -> World {
-        let now = Instant::now();
+        let now = config.clock.now();
         let seed = config.seed.unwrap_or_else(|| {
             unix_now() ^ (std::process::id() as u64) << 32 ^ 0x9E37_79B9_7F4A_7C15
         });
@@ -416,7 +416,7 @@ impl World {
                 codec_quality: 6,
                 needed_talk_power: 0,
                 icon_id: 0,
-                created: Instant::now(),
+                created: self.config.clock.now(),
             },
         );
         cid
@@ -435,7 +435,7 @@ impl World {
         let dbid = self.next_dbid;
         self.next_dbid += 1;
         let uid = format!("{}=", self.random_key(27));
-        let now = Instant::now();
+        let now = self.config.clock.now();
         Client {
             clid,
             cid,
@@ -467,7 +467,7 @@ impl World {
                 "3.6.2 [Build: 1695203293]".into()
             },
             description: String::new(),
-            created: unix_now(),
+            created: self.config.clock.unix(),
             last_active: now,
             session: None,
         }
@@ -748,7 +748,7 @@ impl World {
 
     /// Whether an upload of this file was announced or is under way.
     pub fn upload_pending(&self, cid: u32, name: &str) -> bool {
-        let now = Instant::now();
+        let now = self.config.clock.now();
         self.uploading.iter().any(|(c, n)| *c == cid && n == name)
             || self.transfers.values().any(|t| {
                 t.cid == cid
@@ -760,7 +760,17 @@ impl World {
 
     /// Seconds since the server started.
     pub fn uptime(&self) -> u64 {
-        self.started.elapsed().as_secs()
+        self.config.clock.since(self.started).as_secs()
+    }
+
+    /// The simulator's current instant (see [`crate::Clock`]).
+    pub fn now(&self) -> Instant {
+        self.config.clock.now()
+    }
+
+    /// The simulator's current time in seconds since 1970.
+    pub fn unix(&self) -> u64 {
+        self.config.clock.unix()
     }
 }
 

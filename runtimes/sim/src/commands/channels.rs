@@ -64,7 +64,7 @@ pub(super) fn channellist(w: &World, cmd: &ParsedCommand) -> Reply {
         }
         if cmd.has_option("secondsempty") {
             let empty = if total == 0 {
-                c.created.elapsed().as_secs() as i64
+                w.config.clock.since(c.created).as_secs() as i64
             } else {
                 -1
             };

@@ -38,7 +38,7 @@ pub(super) fn clientlist(w: &World, cmd: &ParsedCommand) -> Reply {
         if cmd.has_option("times") {
             i.kv(
                 "client_idle_time",
-                c.last_active.elapsed().as_millis() as u64,
+                w.config.clock.since(c.last_active).as_millis() as u64,
             )
             .kv("client_created", c.created)
             .kv("client_lastconnected", c.created);
@@ -70,7 +70,7 @@ pub(super) fn clientinfo(w: &World, cmd: &ParsedCommand) -> Result<Reply, Reply>
             .kv("cid", c.cid)
             .kv(
                 "client_idle_time",
-                c.last_active.elapsed().as_millis() as u64,
+                w.config.clock.since(c.last_active).as_millis() as u64,
             )
             .kv("client_unique_identifier", c.uid.as_str())
             .kv("client_nickname", c.nickname.as_str())

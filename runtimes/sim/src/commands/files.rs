@@ -1,12 +1,12 @@
 //! File commands: transfer keys for the file transfer port, and the in-memory file tree.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ts3q::{ErrorId, ParsedCommand};
 
 use super::{flag, number, text};
 use crate::reply::{err, Items, Reply};
-use crate::world::{unix_now, Transfer, TransferKind, World};
+use crate::world::{Transfer, TransferKind, World};
 
 pub(super) fn check_channel(w: &World, cmd: &ParsedCommand) -> Result<u32, Reply> {
     let cid = number(cmd, "cid")?;
@@ -78,7 +78,7 @@ pub(super) fn ftinit(w: &mut World, cmd: &ParsedCommand, upload: bool) -> Result
     let key = w.random_key(32);
     let serverftfid = w.next_ftid;
     w.next_ftid += 1;
-    let expires = Instant::now() + Duration::from_secs(w.config.ft_key_ttl_secs);
+    let expires = w.now() + Duration::from_secs(w.config.ft_key_ttl_secs);
     let port = w.config.ft_port;
     let mut i = Items::new();
     i.kv("clientftfid", clientftfid)
@@ -222,6 +222,7 @@ pub(super) fn ftcreatedir(w: &mut World, cmd: &ParsedCommand) -> Result<Reply, R
     if !valid_path(&dir) {
         return Err(Reply::error(ErrorId::FileInvalidPath));
     }
+    let datetime = w.unix();
     let files = w.files.entry(cid).or_default();
     if files.contains_key(&dir) {
         return Err(err::file_exists());
@@ -231,7 +232,7 @@ pub(super) fn ftcreatedir(w: &mut World, cmd: &ParsedCommand) -> Result<Reply, R
         crate::world::FileEntry {
             data: Default::default(),
             dir: true,
-            datetime: unix_now(),
+            datetime,
         },
     );
     Ok(Reply::ok())

@@ -5,7 +5,7 @@ use ts3q::{ErrorId, ParsedCommand};
 
 use super::{number, own_client, text, Session};
 use crate::reply::{err, Items, Reply};
-use crate::world::{unix_now, Client, Token, World, SERVER_GROUPS};
+use crate::world::{Client, Token, World, SERVER_GROUPS};
 
 type Result = std::result::Result<Reply, Reply>;
 
@@ -201,7 +201,7 @@ pub(super) fn privilegekeyadd(w: &mut World, _: &mut Session, cmd: &ParsedComman
         id1,
         id2,
         description: text(cmd, "tokendescription").unwrap_or_default(),
-        created: unix_now(),
+        created: w.unix(),
     });
     let mut items = Items::new();
     items.kv("token", token.as_str());
@@ -257,7 +257,7 @@ pub(super) fn banclient(w: &mut World, s: &Session, cmd: &ParsedCommand) -> Resu
             name: String::new(),
             uid,
             reason: reason.clone(),
-            created: unix_now(),
+            created: w.unix(),
             duration: time,
         });
         let mut line = Items::new();

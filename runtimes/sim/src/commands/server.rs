@@ -5,7 +5,7 @@ use ts3q::ParsedCommand;
 
 use super::{invoker_items, number, text, Session};
 use crate::reply::{err, event, Items, Reply};
-use crate::world::{unix_now, Client, World};
+use crate::world::{Client, World};
 
 pub(super) fn login(w: &mut World, s: &mut Session, cmd: &ParsedCommand) -> Result<Reply, Reply> {
     let words: Vec<String> = cmd
@@ -300,8 +300,8 @@ pub(super) fn hostinfo(w: &mut World, _: &mut Session, _: &ParsedCommand) -> Res
     let online = w.clients.len();
     let mut items = Items::new();
     items
-        .kv("instance_uptime", w.started.elapsed().as_secs())
-        .kv("host_timestamp_utc", unix_now())
+        .kv("instance_uptime", w.uptime())
+        .kv("host_timestamp_utc", w.unix())
         .kv("virtualservers_running_total", 1)
         .kv("virtualservers_total_maxclients", w.maxclients)
         .kv("virtualservers_total_clients_online", online)
@@ -318,7 +318,7 @@ pub(super) fn hostinfo(w: &mut World, _: &mut Session, _: &ParsedCommand) -> Res
 pub(super) fn logview(w: &mut World, _: &mut Session, cmd: &ParsedCommand) -> Result<Reply, Reply> {
     let lines = number(cmd, "lines").unwrap_or(10).clamp(1, 100);
     let mut items = Items::new();
-    let start = w.started.elapsed().as_secs();
+    let start = w.uptime();
     let log = [
         format!("{start}|INFO    |ServerLibPriv |   |TeamSpeak 3 Server (simulated) started"),
         format!(
