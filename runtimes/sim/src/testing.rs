@@ -257,6 +257,11 @@ pub fn spawn_process() -> io::Result<(std::process::Child, u16)> {
 pub struct Process(Option<std::process::Child>);
 
 impl Process {
+    /// Its process id.
+    pub fn id(&self) -> u32 {
+        self.0.as_ref().map_or(0, |c| c.id())
+    }
+
     /// The process, no longer killed on drop.
     pub fn into_child(mut self) -> std::process::Child {
         self.0.take().expect("a process until into_child")
@@ -274,27 +279,35 @@ impl Drop for Process {
 
 /// [`spawn_process`] with more flags (`--activity`, `--seed 7`, ...), killed on drop.
 pub fn spawn_process_with(extra: &[&str]) -> io::Result<(Process, u16)> {
-    let mut child = Command::new(bridge_binary()?)
-        .args([
-            "--query-port",
-            "0",
-            "--client-query-port",
-            "0",
-            "--ft-port",
-            "0",
-            "--password",
-            "pw",
-            "--no-flood",
-            "--idle-timeout",
-            "0",
-        ])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let out = child
-        .stdout
-        .take()
-        .ok_or_else(|| io::Error::other("no stdout"))?;
+    let mut cmd = sim_command(&["--password", "pw", "--no-flood", "--idle-timeout", "0"])?;
+    cmd.args(extra);
+    spawn_command(&mut cmd)
+}
+
+/// The `ts3-sim` binary with every port 0 (free ones), then `args`: for [`spawn_command`],
+/// after setting what else the test needs (standard error, a wrapper).
+pub fn sim_command(args: &[&str]) -> io::Result<Command> {
+    let mut cmd = Command::new(bridge_binary()?);
+    cmd.args([
+        "--query-port",
+        "0",
+        "--client-query-port",
+        "0",
+        "--ft-port",
+        "0",
+    ])
+    .args(args);
+    Ok(cmd)
+}
+
+/// Starts `cmd` (a [`sim_command`]) and reads the query port from its first line; the process
+/// is killed when the returned [`Process`] is dropped.
+pub fn spawn_command(cmd: &mut Command) -> io::Result<(Process, u16)> {
+    let mut child = cmd.stdout(Stdio::piped()).spawn()?;
+    let out = child.stdout.take();
+    // From here on, an early return kills the process.
+    let process = Process(Some(child));
+    let out = out.ok_or_else(|| io::Error::other("no stdout"))?;
     let mut out = io::BufReader::new(out);
     let mut first = String::new();
     io::BufRead::read_line(&mut out, &mut first)?;
@@ -306,5 +319,5 @@ pub fn spawn_process_with(extra: &[&str]) -> io::Result<(Process, u16)> {
         .next()
         .and_then(|p| p.parse().ok())
         .ok_or_else(|| io::Error::other(format!("unexpected first line {first:?}")))?;
-    Ok((Process(Some(child)), port))
+    Ok((process, port))
 }

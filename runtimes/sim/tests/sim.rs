@@ -1551,52 +1551,31 @@ fn the_readmes_scenario_reads() {
 
 /// A running `ts3-sim` binary with its standard error in a file, killed on drop.
 struct Logged {
-    child: std::process::Child,
+    process: ts3_sim::testing::Process,
     log: std::path::PathBuf,
     port: u16,
 }
 
 impl Logged {
     fn start(wrapper: Option<&str>, args: &[&str]) -> Logged {
-        use std::process::{Command, Stdio};
-        let bin = ts3_sim::ssh::bridge_binary().expect("the ts3-sim binary");
         let log = std::env::temp_dir().join(format!(
             "ts3-sim-log-{}-{}",
             std::process::id(),
             args.len() + wrapper.map_or(0, str::len)
         ));
-        let file = std::fs::File::create(&log).unwrap();
-        let mut cmd = match wrapper {
+        let mut cmd = ts3_sim::testing::sim_command(args).unwrap();
+        if let Some(shell) = wrapper {
             // A shell that sets a limit, then runs the binary in its place.
-            Some(shell) => {
-                let mut c = Command::new("sh");
-                c.arg("-c")
-                    .arg(format!("{shell}; exec \"$0\" \"$@\""))
-                    .arg(&bin);
-                c
-            }
-            None => Command::new(&bin),
-        };
-        let mut child = cmd
-            .args([
-                "--query-port",
-                "0",
-                "--client-query-port",
-                "0",
-                "--ft-port",
-                "0",
-            ])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(file))
-            .spawn()
-            .expect("ts3-sim starts");
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        out.read_line(&mut first).unwrap();
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        let port = first.trim().rsplit(':').next().unwrap().parse().unwrap();
-        Logged { child, log, port }
+            let mut sh = std::process::Command::new("sh");
+            sh.arg("-c")
+                .arg(format!("{shell}; exec \"$0\" \"$@\""))
+                .arg(cmd.get_program())
+                .args(cmd.get_args());
+            cmd = sh;
+        }
+        cmd.stderr(std::fs::File::create(&log).unwrap());
+        let (process, port) = ts3_sim::testing::spawn_command(&mut cmd).expect("ts3-sim starts");
+        Logged { process, log, port }
     }
 
     fn addr(&self) -> std::net::SocketAddr {
@@ -1619,8 +1598,6 @@ impl Logged {
 
 impl Drop for Logged {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
     }
 }
@@ -1683,7 +1660,7 @@ fn accept_failures_back_off() {
     sim.wait_for("accept failed");
     // Its CPU time over one second while every accept fails: a spinning loop would use all of it.
     let cpu = || {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", sim.child.id())).unwrap();
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", sim.process.id())).unwrap();
         let fields: Vec<&str> = stat
             .rsplit(')')
             .next()

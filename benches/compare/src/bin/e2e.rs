@@ -14,7 +14,10 @@ use std::path::Path;
 use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
-use ts3q::{Command, Config, Mode, Transport};
+use common::{options, status_kib};
+use ts3q::Command;
+
+mod common;
 
 const N: usize = 5000;
 
@@ -60,24 +63,7 @@ mod heap {
 static ALLOC: heap::Counting = heap::Counting;
 
 fn rss_kib() -> u64 {
-    rss_of("self")
-}
-
-fn rss_of(pid: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn options(port: u16) -> ts3q::options::Options {
-    ts3q::options::Options::new(Mode::ServerQuery, Transport::Tcp, "127.0.0.1", port)
-        .login("serveradmin", "pw")
-        .config(Config::server_query().flood_limit(None).keepalive(None))
+    status_kib("self", "VmRSS:")
 }
 
 fn main() {
@@ -318,7 +304,10 @@ fn idle_connections(idle: usize) {
         }
     }
     println!("  live heap: {} bytes per connection", live / per);
-    let sim_kib: u64 = sims.iter().map(|(c, _)| rss_of(&c.id().to_string())).sum();
+    let sim_kib: u64 = sims
+        .iter()
+        .map(|(c, _)| status_kib(&c.id().to_string(), "VmRSS:"))
+        .sum();
     println!(
         "simulators ({} processes, two threads per connection): RSS {:.1} MiB",
         sims.len(),

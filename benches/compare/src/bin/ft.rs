@@ -18,15 +18,10 @@ use ts3q::options::Options;
 use ts3q::{Command, Config, Mode};
 use ts3q_blocking::transfer::{Download, Upload};
 
+mod common;
+
 fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib * 1024.0 / 1e6)
+    common::status_kib("self", "VmHWM:") as f64 * 1024.0 / 1e6
 }
 
 fn main() {

@@ -18,16 +18,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use ts3q::{Command, Config, Mode, Transport};
+use common::{options, status_kib};
+use ts3q::Command;
+
+mod common;
 
 const ROUND_TRIPS: usize = 2000;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let connections: usize = args
-        .iter()
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(10_000);
+    let connections: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(10_000);
     let baseline = args
         .iter()
         .position(|a| a == "--baseline")
@@ -72,8 +72,22 @@ impl Drop for Sim {
 
 fn spawn(bin: &Path) -> Sim {
     let mut child = Process::new(bin)
-        .args(["--query-port", "0", "--client-query-port", "0", "--ft-port", "0"])
-        .args(["--password", "pw", "--no-flood", "--idle-timeout", "0", "--demo"])
+        .args([
+            "--query-port",
+            "0",
+            "--client-query-port",
+            "0",
+            "--ft-port",
+            "0",
+        ])
+        .args([
+            "--password",
+            "pw",
+            "--no-flood",
+            "--idle-timeout",
+            "0",
+            "--demo",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .expect("start ts3-sim");
@@ -89,23 +103,6 @@ fn spawn(bin: &Path) -> Sim {
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
     Sim { child, port }
-}
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn options(port: u16) -> ts3q::options::Options {
-    ts3q::options::Options::new(Mode::ServerQuery, Transport::Tcp, "127.0.0.1", port)
-        .login("serveradmin", "pw")
-        .config(Config::server_query().flood_limit(None).keepalive(None))
 }
 
 /// Round trips of `clientinfo`, one at a time, in milliseconds, sorted.
@@ -133,8 +130,8 @@ fn report(name: &str, sim: &Sim, idle: usize, times: &[f64]) {
     let pid = sim.child.id();
     println!(
         "{name} connections={idle} rss={:.1}MiB peak={:.1}MiB p50={:.2}ms p99={:.2}ms max={:.2}ms",
-        status_kib(pid, "VmRSS:") as f64 / 1024.0,
-        status_kib(pid, "VmHWM:") as f64 / 1024.0,
+        status_kib(&pid.to_string(), "VmRSS:") as f64 / 1024.0,
+        status_kib(&pid.to_string(), "VmHWM:") as f64 / 1024.0,
         percentile(times, 0.5),
         percentile(times, 0.99),
         times.last().copied().unwrap_or(f64::NAN),
