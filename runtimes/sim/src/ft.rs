@@ -129,18 +129,25 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>) {
     let _ = stream.get_ref().shutdown(Shutdown::Both);
 }
 
-/// Appends up to `want` bytes from `io` to `data`, growing it a chunk at a time as they arrive.
+/// Appends up to `want` bytes from `io` to `data`, growing it a chunk at a time as they arrive
+/// (each chunk zeroed once, then filled by as many reads as it takes).
 async fn receive(io: &mut &Async<TcpStream>, data: &mut Vec<u8>, want: u64) -> io::Result<()> {
     let end = data.len() as u64 + want;
-    while (data.len() as u64) < end {
-        let filled = data.len();
-        let room = (end - filled as u64).min(CHUNK as u64) as usize;
-        data.resize(filled + room, 0);
-        let n = within(io.read(&mut data[filled..])).await;
-        data.truncate(filled + n.as_ref().map_or(0, |n| *n));
-        if n? == 0 {
-            break;
+    let mut filled = data.len();
+    let result = loop {
+        if filled as u64 >= end {
+            break Ok(());
         }
-    }
-    Ok(())
+        if filled == data.len() {
+            let room = (end - filled as u64).min(CHUNK as u64) as usize;
+            data.resize(filled + room, 0);
+        }
+        match within(io.read(&mut data[filled..])).await {
+            Ok(0) => break Ok(()),
+            Ok(n) => filled += n,
+            Err(e) => break Err(e),
+        }
+    };
+    data.truncate(filled);
+    result
 }

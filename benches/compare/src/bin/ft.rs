@@ -48,6 +48,9 @@ fn main() {
             f.write_all(&block).unwrap();
         }
     }
+    println!("{}", loopback_ceiling(mib));
+    // The simulator this checkout builds (spawn_process runs the binary next to this one).
+    common::build_sim();
     let (mut sim, port) = ts3_sim::testing::spawn_process().expect("ts3-sim process");
     for name in ["ts3q-blocking", "ts3q-smol", "ts3q-tokio"] {
         let out = Process::new(&args[0])
@@ -97,6 +100,36 @@ with ts3.query.TS3ServerConnection("telnet://serveradmin:pw@127.0.0.1:" + port) 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
     print("py-ts3 upload=%.0fMB/s download=%.0fMB/s rss=%.1fMB" % (up, down, rss))
 "#;
+
+/// What one TCP connection on loopback carries at most here: `mib` MiB sent from memory in
+/// 1 MiB writes and received into one reused 1 MiB buffer, no file and no protocol. No
+/// transfer client can beat it, so it bounds every ratio below.
+fn loopback_ceiling(mib: u64) -> String {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let total = mib << 20;
+    let rx = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut got = 0u64;
+        while got < total {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got += n as u64,
+            }
+        }
+    });
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let block = vec![7u8; 1 << 20];
+    let t = Instant::now();
+    for _ in 0..mib {
+        s.write_all(&block).unwrap();
+    }
+    rx.join().unwrap();
+    let rate = total as f64 / t.elapsed().as_secs_f64() / 1e6;
+    format!("loopback-ceiling one-connection={rate:.0}MB/s")
+}
 
 /// One client: upload `src`, download it back, check it, print the line.
 fn case(name: &str, port: u16, src: &Path) {

@@ -33,7 +33,7 @@ fn main() {
         .position(|a| a == "--baseline")
         .and_then(|i| args.get(i + 1))
         .map(PathBuf::from);
-    let ours = build_sim();
+    let ours = common::build_sim();
     let mut sims = vec![("ts3-sim (event loop)", ours)];
     if let Some(b) = baseline {
         sims.push(("ts3-sim (baseline)", b));
@@ -41,21 +41,6 @@ fn main() {
     for (name, bin) in sims {
         run(name, &bin, connections);
     }
-}
-
-/// Builds this checkout's `ts3-sim` binary (a no-op when up to date) and returns its path.
-fn build_sim() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Process::new(cargo)
-        .args(["build", "--release", "-p", "ts3-sim", "--bin", "ts3-sim"])
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .status()
-        .expect("cargo build");
-    assert!(status.success(), "building ts3-sim failed");
-    let exe = std::env::current_exe().expect("current exe");
-    exe.parent().expect("target dir").join("ts3-sim")
 }
 
 struct Sim {

@@ -24,3 +24,19 @@ pub fn options(port: u16) -> ts3q::options::Options {
         .login("serveradmin", "pw")
         .config(Config::server_query().flood_limit(None).keepalive(None))
 }
+
+/// Builds this checkout's `ts3-sim` binary next to the running one (a no-op when it is up to
+/// date: a stale simulator would measure old code) and returns its path.
+pub fn build_sim() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--release", "-p", "ts3-sim", "--bin", "ts3-sim"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .status()
+        .expect("cargo build");
+    assert!(status.success(), "building ts3-sim failed");
+    let exe = std::env::current_exe().expect("current exe");
+    exe.parent().expect("target dir").join("ts3-sim")
+}
