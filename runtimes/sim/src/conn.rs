@@ -212,7 +212,7 @@ const SECRETS: &[&str] = &[
 ];
 
 /// A command line for the log, with secret values (and `login NAME PASSWORD`'s password)
-/// replaced by `***`.
+/// replaced by `<redacted>`, as the client library logs them.
 fn redacted(line: &[u8]) -> String {
     let text = String::from_utf8_lossy(line);
     let mut out = String::with_capacity(text.len());
@@ -231,9 +231,9 @@ fn redacted(line: &[u8]) -> String {
             match part.split_once('=') {
                 Some((key, _)) if SECRETS.iter().any(|s| key.eq_ignore_ascii_case(s)) => {
                     out.push_str(key);
-                    out.push_str("=***");
+                    out.push_str("=<redacted>");
                 }
-                None if positional_login && i == 2 => out.push_str("***"),
+                None if positional_login && i == 2 => out.push_str("<redacted>"),
                 _ => out.push_str(part),
             }
         }

@@ -95,7 +95,7 @@ struct Serve {
     #[arg(long, default_value_t = 1000)]
     pace_ms: u64,
     /// Log to stderr: -v connections and transfers, -vv also every command (secrets replaced
-    /// by ***) and every event sent, -vvv everything.
+    /// by <redacted>) and every event sent, -vvv everything.
     #[arg(short, long, action = clap::ArgAction::Count)]
     verbose: u8,
 }

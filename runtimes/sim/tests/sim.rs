@@ -1602,7 +1602,7 @@ impl Drop for Logged {
     }
 }
 
-/// `-vv` logs connections, every command with its secrets replaced by `***`, and every event
+/// `-vv` logs connections, every command with its secrets replaced by `<redacted>`, and every event
 /// sent, on standard error; standard output keeps only the port lines.
 #[test]
 fn verbose_binary_logs_without_secrets() {
@@ -1629,10 +1629,10 @@ fn verbose_binary_logs_without_secrets() {
     drop(positional);
     drop(c);
     sim.wait_for("commands=");
-    let log = sim.wait_for("login serveradmin ***");
+    let log = sim.wait_for("login serveradmin <redacted>");
     assert!(log.contains("connected"), "{log}");
     assert!(
-        log.contains("command=login client_login_name=serveradmin client_login_password=***"),
+        log.contains("command=login client_login_name=serveradmin client_login_password=<redacted>"),
         "{log}"
     );
     assert!(log.contains("command=use sid=1"), "{log}");
