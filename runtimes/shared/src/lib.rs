@@ -32,6 +32,7 @@
 pub mod asynch;
 mod error;
 pub mod files;
+mod glue;
 pub mod hostkey;
 mod query;
 pub mod session;

@@ -7,10 +7,9 @@ use std::time::Instant;
 use smol::io::{AsyncRead, AsyncSeek, AsyncWrite};
 use ts3q::Mode;
 use ts3q_runtime::asynch::{self, BoxFuture, Runtime};
-use ts3q_runtime::transfer::{no_progress, Download, Plan, Transferred, Upload};
 use ts3q_runtime::{Error, Options};
 
-use crate::transfer::{Futures, TransferSocket};
+use crate::transfer::TransferSocket;
 use crate::transport::Io;
 
 /// The smol [`Runtime`]: smol's timers, `Async` TCP sockets, async-ssh2-lite sessions.
@@ -95,67 +94,5 @@ impl Connection {
         Ok(Connection { inner })
     }
 
-    /// Uploads `file` (from where the server asks: with `resume`, the size it has) and
-    /// checks that the server stored all of it. The file's size.
-    pub async fn upload(
-        &self,
-        request: &Upload,
-        file: &mut (impl AsyncRead + AsyncSeek + Unpin),
-    ) -> Result<u64, Error> {
-        self.upload_with_progress(request, file, no_progress).await
-    }
-
-    /// [`upload`](Self::upload), calling `report` with the bytes done and the total at most
-    /// every 50 ms and once at the end.
-    pub async fn upload_with_progress(
-        &self,
-        request: &Upload,
-        file: &mut (impl AsyncRead + AsyncSeek + Unpin),
-        report: impl FnMut(Transferred),
-    ) -> Result<u64, Error> {
-        self.upload_from(request, &mut Futures(file), report).await
-    }
-
-    /// Downloads into `out`, from `request`'s seek position. The file's size.
-    pub async fn download(
-        &self,
-        request: &Download,
-        out: &mut (impl AsyncWrite + Unpin),
-    ) -> Result<u64, Error> {
-        self.download_with_progress(request, out, no_progress).await
-    }
-
-    /// [`download`](Self::download), calling `report` with the bytes done and the total at
-    /// most every 50 ms and once at the end.
-    pub async fn download_with_progress(
-        &self,
-        request: &Download,
-        out: &mut (impl AsyncWrite + Unpin),
-        report: impl FnMut(Transferred),
-    ) -> Result<u64, Error> {
-        self.download_into(request, &mut Futures(out), report).await
-    }
-
-    /// Sends the bytes of a granted upload (`init_upload`), without the check that the
-    /// server stored them.
-    pub async fn upload_plan(
-        &self,
-        plan: &Plan,
-        file: &mut (impl AsyncRead + AsyncSeek + Unpin),
-        report: impl FnMut(Transferred),
-    ) -> Result<u64, Error> {
-        self.upload_plan_from(plan, &mut Futures(file), report)
-            .await
-    }
-
-    /// Receives the bytes of a granted download (`init_download`).
-    pub async fn download_plan(
-        &self,
-        plan: &Plan,
-        out: &mut (impl AsyncWrite + Unpin),
-        report: impl FnMut(Transferred),
-    ) -> Result<u64, Error> {
-        self.download_plan_into(plan, &mut Futures(out), report)
-            .await
-    }
+    ts3q_runtime::connection_file_methods!(crate::transfer::Futures);
 }
