@@ -6,9 +6,9 @@
 //! ulimit -n 65536      # for the idle-connection figure
 //! cargo run --release --manifest-path benches/compare/Cargo.toml --bin e2e -- [IDLE_CONNECTIONS] [--idle-only]
 //! ```
-//! The simulators for the memory figure run as their own processes (`ts3-sim`, one per 4000
-//! connections: each takes three descriptors and two threads per connection), so the resident
-//! memory reported for the client is the client's alone; the simulators' is reported apart.
+//! The simulator for the memory figure runs as its own process (`ts3-sim`), so the resident
+//! memory reported for the client is the client's alone; the simulator's is reported apart
+//! (`sim_load` measures the simulator itself).
 
 use std::path::Path;
 use std::process::Command as Process;
@@ -253,9 +253,8 @@ async fn smol_one_at_a_time(conn: &ts3q_smol::Connection) -> f64 {
 
 /// Client-side resident memory of `idle` logged-in idle smol connections.
 fn idle_connections(idle: usize) {
-    let sims: Vec<_> = (0..idle.div_ceil(4000).max(1))
-        .map(|_| ts3_sim::testing::spawn_process().expect("ts3-sim process"))
-        .collect();
+    common::build_sim();
+    let sims = [ts3_sim::testing::spawn_process().expect("ts3-sim process")];
     let before = rss_kib();
     let heap_before = heap::snapshot();
     let conns = smol::block_on(async {
@@ -308,11 +307,7 @@ fn idle_connections(idle: usize) {
         .iter()
         .map(|(c, _)| status_kib(&c.id().to_string(), "VmRSS:"))
         .sum();
-    println!(
-        "simulators ({} processes, two threads per connection): RSS {:.1} MiB",
-        sims.len(),
-        sim_kib as f64 / 1024.0
-    );
+    println!("simulator: RSS {:.1} MiB", sim_kib as f64 / 1024.0);
     drop(conns);
     for (mut child, _) in sims {
         let _ = child.kill();
