@@ -13,9 +13,8 @@
 //! round trips are 2000 `clientinfo` commands sent one at a time by one blocking connection
 //! after the N idle ones logged in (and, first, with no idle connections: `idle=0`).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as Process, Stdio};
+use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 use common::{options, status_kib};
@@ -44,50 +43,30 @@ fn main() {
 }
 
 struct Sim {
-    child: Child,
+    process: ts3_sim::testing::Process,
     port: u16,
 }
 
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn spawn(bin: &Path) -> Sim {
-    let mut child = Process::new(bin)
-        .args([
-            "--query-port",
-            "0",
-            "--client-query-port",
-            "0",
-            "--ft-port",
-            "0",
-        ])
-        .args([
-            "--password",
-            "pw",
-            "--no-flood",
-            "--idle-timeout",
-            "0",
-            "--demo",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start ts3-sim");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    out.read_line(&mut first).expect("ts3-sim's first line");
-    // Keep reading what it prints, or it dies on a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let port = first
-        .trim()
-        .strip_prefix("query ")
-        .and_then(|a| a.rsplit(':').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
-    Sim { child, port }
+    let mut cmd = Process::new(bin);
+    cmd.args([
+        "--query-port",
+        "0",
+        "--client-query-port",
+        "0",
+        "--ft-port",
+        "0",
+    ])
+    .args([
+        "--password",
+        "pw",
+        "--no-flood",
+        "--idle-timeout",
+        "0",
+        "--demo",
+    ]);
+    let (process, port) = ts3_sim::testing::spawn_command(&mut cmd).expect("start ts3-sim");
+    Sim { process, port }
 }
 
 /// Round trips of `clientinfo`, one at a time, in milliseconds, sorted.
@@ -112,7 +91,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn report(name: &str, sim: &Sim, idle: usize, times: &[f64]) {
-    let pid = sim.child.id();
+    let pid = sim.process.id();
     println!(
         "{name} connections={idle} rss={:.1}MiB peak={:.1}MiB p50={:.2}ms p99={:.2}ms max={:.2}ms",
         status_kib(&pid.to_string(), "VmRSS:") as f64 / 1024.0,
