@@ -1632,7 +1632,9 @@ fn verbose_binary_logs_without_secrets() {
     let log = sim.wait_for("login serveradmin <redacted>");
     assert!(log.contains("connected"), "{log}");
     assert!(
-        log.contains("command=login client_login_name=serveradmin client_login_password=<redacted>"),
+        log.contains(
+            "command=login client_login_name=serveradmin client_login_password=<redacted>"
+        ),
         "{log}"
     );
     assert!(log.contains("command=use sid=1"), "{log}");
