@@ -413,21 +413,32 @@ pub async fn upload_to<R: crate::asynch::Runtime>(
     let mut meter = Meter::new(progress, report);
     let mut sock = open::<R>(host, port, key, timeouts).await?;
     file.seek(io::SeekFrom::Start(meter.start())).await?;
-    let mut buf = vec![0u8; CHUNK];
-    while meter.remaining() > 0 {
-        let want = meter.remaining().min(CHUNK as u64) as usize;
-        let n = file.read(&mut buf[..want]).await?;
-        if n == 0 {
-            break; // the file shrank under us: finish() says so
-        }
-        if let Err(e) = within::<R, _>(timeouts.idle, sock.write_all(&buf[..n])).await {
+    // Two fixed buffers: the next chunk is read from the file while this one is sent, so a
+    // file reader that hops threads (smol's and tokio's files) overlaps with the network.
+    let (mut cur, mut next) = (vec![0u8; CHUNK], vec![0u8; CHUNK]);
+    let first = meter.remaining().min(CHUNK as u64) as usize;
+    let mut n = file.read(&mut cur[..first]).await?;
+    while n > 0 {
+        let after = meter.remaining().saturating_sub(n as u64).min(CHUNK as u64) as usize;
+        let send = within::<R, _>(timeouts.idle, sock.write_all(&cur[..n]));
+        let read = async {
+            match after {
+                0 => Ok(0),
+                want => file.read(&mut next[..want]).await,
+            }
+        };
+        let (sent, read) = futures_lite::future::zip(send, read).await;
+        if let Err(e) = sent {
             return meter.finish(Some(e));
         }
         meter.moved(n as u64);
+        // 0: every byte is out, or the file shrank under us (finish() says so).
+        n = read?;
+        std::mem::swap(&mut cur, &mut next);
     }
     // No acknowledgement: the server closes once it has everything.
     sock.shutdown_write().await;
-    while let Ok(n) = within::<R, _>(timeouts.idle, sock.read(&mut buf)).await {
+    while let Ok(n) = within::<R, _>(timeouts.idle, sock.read(&mut cur)).await {
         if n == 0 {
             break;
         }
@@ -448,15 +459,23 @@ pub async fn download_from<R: crate::asynch::Runtime>(
 ) -> Result<u64, Error> {
     let mut meter = Meter::new(progress, report);
     let mut sock = open::<R>(host, port, key, timeouts).await?;
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = match within::<R, _>(timeouts.idle, sock.read(&mut buf)).await {
-            Ok(0) => break,
+    // Two fixed buffers: the next chunk arrives while this one is written out.
+    let (mut cur, mut next) = (vec![0u8; CHUNK], vec![0u8; CHUNK]);
+    let mut n = match within::<R, _>(timeouts.idle, sock.read(&mut cur)).await {
+        Ok(n) => n,
+        Err(e) => return meter.finish(Some(e)),
+    };
+    while n > 0 {
+        let write = out.write_all(&cur[..n]);
+        let receive = within::<R, _>(timeouts.idle, sock.read(&mut next));
+        let (written, received) = futures_lite::future::zip(write, receive).await;
+        written?;
+        meter.moved(n as u64);
+        n = match received {
             Ok(n) => n,
             Err(e) => return meter.finish(Some(e)),
         };
-        out.write_all(&buf[..n]).await?;
-        meter.moved(n as u64);
+        std::mem::swap(&mut cur, &mut next);
     }
     out.flush().await?;
     meter.finish(None)
