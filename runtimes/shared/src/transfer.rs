@@ -368,7 +368,11 @@ pub trait Socket: Sized {
     fn shutdown_write(&mut self) -> impl std::future::Future<Output = ()>;
 }
 
+/// Upload chunk: a file read (a thread hop on smol and tokio) overlaps one socket write.
 const CHUNK: usize = 256 * 1024;
+/// Download chunk: larger, as each write into an async file (tokio's, smol's) is a hop to a
+/// blocking thread, and fewer hops are what such a file needs.
+const DOWN_CHUNK: usize = 1024 * 1024;
 
 /// `f`, or a `TimedOut` I/O error after `t` on runtime `R`'s timer.
 async fn within<R: crate::asynch::Runtime, T>(
@@ -460,7 +464,7 @@ pub async fn download_from<R: crate::asynch::Runtime>(
     let mut meter = Meter::new(progress, report);
     let mut sock = open::<R>(host, port, key, timeouts).await?;
     // Two fixed buffers: the next chunk arrives while this one is written out.
-    let (mut cur, mut next) = (vec![0u8; CHUNK], vec![0u8; CHUNK]);
+    let (mut cur, mut next) = (vec![0u8; DOWN_CHUNK], vec![0u8; DOWN_CHUNK]);
     let mut n = match within::<R, _>(timeouts.idle, sock.read(&mut cur)).await {
         Ok(n) => n,
         Err(e) => return meter.finish(Some(e)),
