@@ -1425,7 +1425,10 @@ fn slow_readers_are_cut_off_and_memory_stays_bounded() {
         sim.password()
     );
     slow.0.write_all(login.as_bytes()).unwrap();
-    std::thread::sleep(Duration::from_millis(200));
+    // The greeting and the three replies: subscribed from here on, and reading nothing more.
+    for _ in 0..5 {
+        read_line(&mut slow.1);
+    }
     let sender = sim.add_client("Chatty", 1).unwrap();
     let before = ts3_sim::testing::resident_bytes();
     let msg = "x".repeat(900);
