@@ -25,9 +25,9 @@ pub enum Out {
     Close,
 }
 
-/// What a connection's writer has not sent yet, at most: a client that stops reading while
-/// events pile up is disconnected when its queue passes this, instead of growing the
-/// simulator's memory without bound.
+/// What a connection's writer has not sent yet, at most (beyond the one reply or event that
+/// crosses it): a client that stops reading while events pile up is disconnected when its queue
+/// passes this, instead of growing the simulator's memory without bound.
 pub const OUTBOX_LIMIT: usize = 4 << 20;
 
 /// The sending side of a connection's writer queue, counting the bytes queued. Sending never
@@ -66,7 +66,9 @@ impl Outbox {
         if self.closed.load(Ordering::Relaxed) {
             return;
         }
-        if self.queued.load(Ordering::Relaxed) + bytes.len() > OUTBOX_LIMIT {
+        // The limit is on the backlog: one reply of any size goes out to a client that reads.
+        let queued = self.queued.load(Ordering::Relaxed);
+        if queued > 0 && queued + bytes.len() > OUTBOX_LIMIT {
             // It stopped reading: what is queued will never be read either.
             tracing::info!(peer = %self.peer, "disconnected: it stopped reading");
             self.closed.store(true, Ordering::Relaxed);

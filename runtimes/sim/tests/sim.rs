@@ -1831,3 +1831,26 @@ fn a_manual_clock_and_a_seed_replay_byte_for_byte() {
     assert_eq!(a.len(), b.len(), "the runs have different lengths");
     assert!(a.len() > 100, "{} lines", a.len());
 }
+
+/// The outbox limit is on a backlog, not on one reply: a `clientlist` larger than the limit
+/// reaches a client that reads it.
+#[test]
+fn a_reply_larger_than_the_outbox_limit_is_delivered() {
+    let sim = demo();
+    for i in 0..40_000 {
+        sim.add_client(&format!("Client number {i} with a long nickname"), 1)
+            .unwrap();
+    }
+    let mut c = Conn::admin(&sim);
+    let list = c.ok(cmd("clientlist")
+        .option("uid")
+        .option("times")
+        .option("groups"));
+    assert!(list.len() > 40_000, "{} clients", list.len());
+    let bytes: usize = list.items().raw().len();
+    assert!(
+        bytes > 4 << 20,
+        "the reply is {bytes} bytes, not over the limit"
+    );
+    c.ok(cmd("whoami"));
+}
