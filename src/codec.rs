@@ -219,5 +219,7 @@ mod tests {
             ParsedCommand::parse("login client_login_name=a client_login_password=secret".into())
                 .unwrap();
         assert!(!format!("{c:?}").contains("secret"));
+        let c = ParsedCommand::parse("login serveradmin secret".into()).unwrap();
+        assert_eq!(format!("{c:?}"), "\"login serveradmin <redacted>\"");
     }
 }

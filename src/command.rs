@@ -320,17 +320,24 @@ impl fmt::Debug for Command {
     }
 }
 
-/// Writes a command line, replacing the values of credential keys.
+/// Writes a command line, replacing the values of credential keys and the password of the
+/// positional `login NAME PASSWORD`.
 pub(crate) fn write_redacted(f: &mut fmt::Formatter<'_>, line: &[u8]) -> fmt::Result {
     f.write_char('"')?;
-    let mut first = true;
-    for token in line.split(|&b| b == b' ' || b == b'|' || b == b'\n') {
-        if !first {
+    let tokens = || line.split(|&b| b == b' ' || b == b'|' || b == b'\n');
+    let positional_login = tokens()
+        .next()
+        .is_some_and(|name| name.eq_ignore_ascii_case(b"login"));
+    for (i, token) in tokens().enumerate() {
+        if i > 0 {
             f.write_char(' ')?;
         }
-        first = false;
         let (key, rest) = match memchr::memchr(b'=', token) {
             Some(eq) => (&token[..eq], Some(&token[eq..])),
+            None if positional_login && i == 2 => {
+                f.write_str("<redacted>")?;
+                continue;
+            }
             None => (token, None),
         };
         write!(f, "{}", String::from_utf8_lossy(key).escape_debug())?;

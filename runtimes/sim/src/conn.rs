@@ -15,8 +15,9 @@ use ts3q::{CodecError, ErrorId, ParsedCommand};
 
 use crate::commands::{dispatch, After, Session};
 use crate::reply::{err, Reply};
-use crate::world::{Flood, Mode, Out, Outbox, World};
+use crate::world::{Flood, Out, Outbox, World};
 use crate::Shared;
+use ts3q::Mode;
 
 const SERVER_GREETING: &[u8] = b"TS3\n\rWelcome to the TeamSpeak 3 ServerQuery interface, type \"help\" for a list of commands and \"help <command>\" for information on a specific command.\n\r";
 const CLIENT_GREETING: &[u8] = b"TS3 Client\n\rWelcome to the TeamSpeak 3 ClientQuery interface, type \"help\" for a list of commands and \"help <command>\" for information on a specific command.\n\rUse the \"auth\" command to authenticate yourself. Type \"help auth\" for more information.\n\rselected schandlerid=1\n\r";
@@ -56,8 +57,8 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>, mode: Mode) {
             let id = w.new_session(tx.clone(), mode, peer);
             tracing::info!(%peer, session = id, ?mode, "connected");
             tx.send(match mode {
-                Mode::Server => SERVER_GREETING.into(),
-                Mode::Client => CLIENT_GREETING.into(),
+                Mode::ServerQuery => SERVER_GREETING.into(),
+                Mode::ClientQuery => CLIENT_GREETING.into(),
             });
             Some(id)
         }
@@ -165,10 +166,10 @@ async fn read_loop(shared: &Shared, stream: &Async<TcpStream>, session: &mut Ses
                 Frame::TooLong { .. } => {
                     Some((Reply::error(ErrorId::ParameterInvalidSize), After::Continue))
                 }
-                Frame::Line(line) => match ParsedCommand::parse(line.clone()) {
+                Frame::Line(line) => match ParsedCommand::parse(line) {
                     Err(CodecError::Empty) => None, // blank lines are ignored, and are no activity
                     Err(e) => {
-                        tracing::debug!(session = session.id, line = %redacted(&line), "unreadable: {e}");
+                        tracing::debug!(session = session.id, "unreadable line: {e}");
                         Some((err::not_found(), After::Continue))
                     }
                     Ok(cmd) => {
@@ -177,7 +178,7 @@ async fn read_loop(shared: &Shared, stream: &Async<TcpStream>, session: &mut Ses
                         let (reply, after) = run(shared, session, &cmd);
                         tracing::debug!(
                             session = session.id,
-                            command = %redacted(&line),
+                            command = ?cmd, // its Debug redacts credentials
                             id = reply.id,
                             "command"
                         );
@@ -198,47 +199,6 @@ async fn read_loop(shared: &Shared, stream: &Async<TcpStream>, session: &mut Ses
             }
         }
     }
-}
-
-/// Parameters whose values never reach the log.
-const SECRETS: &[&str] = &[
-    "client_login_password",
-    "apikey",
-    "password",
-    "cpw",
-    "channel_password",
-    "virtualserver_password",
-    "ftkey",
-];
-
-/// A command line for the log, with secret values (and `login NAME PASSWORD`'s password)
-/// replaced by `<redacted>`, as the client library logs them.
-fn redacted(line: &[u8]) -> String {
-    let text = String::from_utf8_lossy(line);
-    let mut out = String::with_capacity(text.len());
-    let positional_login = text
-        .split(' ')
-        .next()
-        .is_some_and(|w| w.eq_ignore_ascii_case("login"));
-    for (i, word) in text.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        for (j, part) in word.split('|').enumerate() {
-            if j > 0 {
-                out.push('|');
-            }
-            match part.split_once('=') {
-                Some((key, _)) if SECRETS.iter().any(|s| key.eq_ignore_ascii_case(s)) => {
-                    out.push_str(key);
-                    out.push_str("=<redacted>");
-                }
-                None if positional_login && i == 2 => out.push_str("<redacted>"),
-                _ => out.push_str(part),
-            }
-        }
-    }
-    out
 }
 
 /// A client that closes its upload socket and at once asks for the file must find it: as on a

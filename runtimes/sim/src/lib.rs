@@ -52,7 +52,8 @@ pub mod testing;
 mod world;
 
 use conn::lock;
-use world::{Mode, World};
+use ts3q::Mode;
+use world::World;
 
 /// Settings of a simulator.
 #[derive(Debug, Clone)]
@@ -188,8 +189,8 @@ impl Sim {
             event_loop: None,
         };
         let listeners = [
-            (Async::new(query)?, Some(Mode::Server)),
-            (Async::new(client_query)?, Some(Mode::Client)),
+            (Async::new(query)?, Some(Mode::ServerQuery)),
+            (Async::new(client_query)?, Some(Mode::ClientQuery)),
             (Async::new(ft)?, None),
         ];
         let event_loop = std::thread::Builder::new()

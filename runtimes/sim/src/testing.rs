@@ -287,7 +287,12 @@ pub fn spawn_process_with(extra: &[&str]) -> io::Result<(Process, u16)> {
 /// The `ts3-sim` binary with every port 0 (free ones), then `args`: for [`spawn_command`],
 /// after setting what else the test needs (standard error, a wrapper).
 pub fn sim_command(args: &[&str]) -> io::Result<Command> {
-    let mut cmd = Command::new(bridge_binary()?);
+    Ok(sim_command_for(bridge_binary()?, args))
+}
+
+/// [`sim_command`] for another `ts3-sim` binary (an older build to compare against).
+pub fn sim_command_for(bin: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Command {
+    let mut cmd = Command::new(bin);
     cmd.args([
         "--query-port",
         "0",
@@ -297,7 +302,7 @@ pub fn sim_command(args: &[&str]) -> io::Result<Command> {
         "0",
     ])
     .args(args);
-    Ok(cmd)
+    cmd
 }
 
 /// Starts `cmd` (a [`sim_command`]) and reads the query port from its first line; the process

@@ -14,6 +14,7 @@ use ts3q::Bytes;
 
 use crate::reply::{event, Items};
 use crate::SimConfig;
+use ts3q::Mode;
 
 pub type SessionId = u64;
 
@@ -88,11 +89,12 @@ impl Outbox {
 
     /// Queues an event line, and logs it (at `debug`, target `ts3_sim::events`).
     pub fn send_event(&self, line: &Bytes) {
-        let name = line.split(|b| *b == b' ').next().unwrap_or_default();
+        // Field values are computed only when the level is enabled.
         tracing::debug!(
             target: "ts3_sim::events",
             peer = %self.peer,
-            event = %String::from_utf8_lossy(name).trim_end(),
+            event = %String::from_utf8_lossy(line.split(|b| *b == b' ').next().unwrap_or_default())
+                .trim_end(),
             "event sent"
         );
         self.send(line.clone());
@@ -149,12 +151,6 @@ pub struct Client {
     pub last_active: Instant,
     /// The query session behind a query client.
     pub session: Option<SessionId>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Server,
-    Client,
 }
 
 /// Event subscriptions of one session.
@@ -538,7 +534,11 @@ impl World {
     /// Client view events go to `server` subscribers and to `channel` subscribers of the
     /// channels involved, once per matching subscription, as a real server does.
     pub fn send_view_event(&self, line: &Bytes, cids: &[u32]) {
-        for h in self.sessions.values().filter(|h| h.mode == Mode::Server) {
+        for h in self
+            .sessions
+            .values()
+            .filter(|h| h.mode == Mode::ServerQuery)
+        {
             if h.subs.server {
                 h.tx.send_event(line);
             }
@@ -554,7 +554,11 @@ impl World {
 
     /// Channel structure events go to `server` subscribers and `channel` subscribers.
     pub fn send_channel_event(&self, line: &Bytes, cid: u32) {
-        for h in self.sessions.values().filter(|h| h.mode == Mode::Server) {
+        for h in self
+            .sessions
+            .values()
+            .filter(|h| h.mode == Mode::ServerQuery)
+        {
             if h.subs.server || h.subs.channels.iter().any(|id| *id == 0 || *id == cid) {
                 h.tx.send_event(line);
             }
@@ -565,7 +569,7 @@ impl World {
         for h in self
             .sessions
             .values()
-            .filter(|h| h.mode == Mode::Server && h.subs.server)
+            .filter(|h| h.mode == Mode::ServerQuery && h.subs.server)
         {
             h.tx.send_event(line);
         }
@@ -598,7 +602,7 @@ impl World {
         for h in self
             .sessions
             .values()
-            .filter(|h| h.mode == Mode::Server && h.subs.tokenused)
+            .filter(|h| h.mode == Mode::ServerQuery && h.subs.tokenused)
         {
             h.tx.send_event(&line);
         }
@@ -610,7 +614,11 @@ impl World {
         let mut with_handler = Items::new();
         with_handler.kv("schandlerid", 1).append(items);
         let line = event(name, &with_handler);
-        for h in self.sessions.values().filter(|h| h.mode == Mode::Client) {
+        for h in self
+            .sessions
+            .values()
+            .filter(|h| h.mode == Mode::ClientQuery)
+        {
             if h.subs.client_events.iter().any(|e| e == "any" || e == name) {
                 h.tx.send_event(&line);
             }
@@ -639,7 +647,7 @@ impl World {
                 for h in self
                     .sessions
                     .values()
-                    .filter(|h| h.mode == Mode::Server && h.subs.textprivate)
+                    .filter(|h| h.mode == Mode::ServerQuery && h.subs.textprivate)
                 {
                     if h.clid == Some(target) || h.clid == Some(from.clid) {
                         h.tx.send_event(&line);
@@ -650,7 +658,7 @@ impl World {
                 for h in self
                     .sessions
                     .values()
-                    .filter(|h| h.mode == Mode::Server && h.subs.textchannel)
+                    .filter(|h| h.mode == Mode::ServerQuery && h.subs.textchannel)
                 {
                     if channel_of(h) == Some(from.cid) {
                         h.tx.send_event(&line);
@@ -661,7 +669,7 @@ impl World {
                 for h in self
                     .sessions
                     .values()
-                    .filter(|h| h.mode == Mode::Server && h.subs.textserver)
+                    .filter(|h| h.mode == Mode::ServerQuery && h.subs.textserver)
                 {
                     h.tx.send_event(&line);
                 }

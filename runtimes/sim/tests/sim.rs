@@ -1636,11 +1636,11 @@ fn verbose_binary_logs_without_secrets() {
     assert!(log.contains("connected"), "{log}");
     assert!(
         log.contains(
-            "command=login client_login_name=serveradmin client_login_password=<redacted>"
+            "command=\"login client_login_name=serveradmin client_login_password=<redacted>\""
         ),
         "{log}"
     );
-    assert!(log.contains("command=use sid=1"), "{log}");
+    assert!(log.contains("command=\"use sid=1\""), "{log}");
     assert!(log.contains("event=notifytextmessage"), "{log}");
     assert!(
         !log.contains("hunter2secret"),

@@ -14,7 +14,6 @@
 //! after the N idle ones logged in (and, first, with no idle connections: `idle=0`).
 
 use std::path::{Path, PathBuf};
-use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 use common::{options, status_kib};
@@ -48,23 +47,17 @@ struct Sim {
 }
 
 fn spawn(bin: &Path) -> Sim {
-    let mut cmd = Process::new(bin);
-    cmd.args([
-        "--query-port",
-        "0",
-        "--client-query-port",
-        "0",
-        "--ft-port",
-        "0",
-    ])
-    .args([
-        "--password",
-        "pw",
-        "--no-flood",
-        "--idle-timeout",
-        "0",
-        "--demo",
-    ]);
+    let mut cmd = ts3_sim::testing::sim_command_for(
+        bin,
+        &[
+            "--password",
+            "pw",
+            "--no-flood",
+            "--idle-timeout",
+            "0",
+            "--demo",
+        ],
+    );
     let (process, port) = ts3_sim::testing::spawn_command(&mut cmd).expect("start ts3-sim");
     Sim { process, port }
 }

@@ -11,7 +11,8 @@ mod groups;
 mod server;
 
 use crate::reply::{err, Reply};
-use crate::world::{Mode, SessionId, World};
+use crate::world::{SessionId, World};
+use ts3q::Mode;
 
 use events::invoker_items;
 pub(crate) use server::own_client;
@@ -85,10 +86,10 @@ pub struct Spec {
 
 impl Spec {
     /// What it needs on `mode`'s interface, if that interface has it.
-    pub fn needs(&self, mode: ts3q::Mode) -> Option<Needs> {
+    pub fn needs(&self, mode: Mode) -> Option<Needs> {
         match mode {
-            ts3q::Mode::ServerQuery => self.server,
-            ts3q::Mode::ClientQuery => self.client,
+            Mode::ServerQuery => self.server,
+            Mode::ClientQuery => self.client,
         }
     }
 }
@@ -134,12 +135,12 @@ pub static COMMANDS: &[Spec] = &[
     // Both interfaces.
     both!("help", Nothing, Nothing, |_, _, _| Ok(Reply::ok())),
     both!("use", Login, Auth, |w, s, c| match s.mode {
-        Mode::Server => server::use_server(w, s, c),
-        Mode::Client => client_query::use_handler(c),
+        Mode::ServerQuery => server::use_server(w, s, c),
+        Mode::ClientQuery => client_query::use_handler(c),
     }),
     both!("whoami", Nothing, Auth, |w, s, _| match s.mode {
-        Mode::Server => Ok(server::whoami(w, s)),
-        Mode::Client => Ok(client_query::whoami(w, s)),
+        Mode::ServerQuery => Ok(server::whoami(w, s)),
+        Mode::ClientQuery => Ok(client_query::whoami(w, s)),
     }),
     both!("clientlist", Server, Auth, |w, _, c| Ok(
         clients::clientlist(w, c)
@@ -148,11 +149,11 @@ pub static COMMANDS: &[Spec] = &[
         channels::channellist(w, c)
     )),
     both!("clientupdate", Server, Auth, |w, s, c| match s.mode {
-        Mode::Server => clients::clientupdate(w, s, c),
-        Mode::Client => client_query::clientupdate(w, s, c),
+        Mode::ServerQuery => clients::clientupdate(w, s, c),
+        Mode::ClientQuery => client_query::clientupdate(w, s, c),
     }),
     both!("sendtextmessage", Server, Auth, |w, s, c| {
-        if s.mode == Mode::Client {
+        if s.mode == Mode::ClientQuery {
             client_query::speak_as_local_client(w, s);
         }
         events::sendtextmessage(w, s, c)
@@ -281,18 +282,14 @@ pub fn dispatch(w: &mut World, s: &mut Session, cmd: &ParsedCommand) -> (Reply, 
 }
 
 fn run(w: &mut World, s: &mut Session, name: &str, cmd: &ParsedCommand) -> Result<Reply, Reply> {
-    let mode = match s.mode {
-        Mode::Server => ts3q::Mode::ServerQuery,
-        Mode::Client => ts3q::Mode::ClientQuery,
-    };
     let found = COMMANDS
         .iter()
         .find(|c| c.name == name)
-        .and_then(|c| Some((c, c.needs(mode)?)));
+        .and_then(|c| Some((c, c.needs(s.mode)?)));
     let Some((spec, needs)) = found else {
         // Before `auth`, ClientQuery answers 1796 to everything but `auth` and `help`; unknown
         // commands are otherwise unknown whether logged in or not.
-        if s.mode == Mode::Client && !s.authed {
+        if s.mode == Mode::ClientQuery && !s.authed {
             return Err(err::not_possible());
         }
         return Err(err::not_found());
