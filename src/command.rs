@@ -299,7 +299,9 @@ impl Command {
     pub fn into_bytes(mut self, set: Mode) -> Result<Bytes, CommandError> {
         self.check(set)?;
         self.buf.put_u8(b'\n');
-        Ok(self.buf.freeze())
+        // A buffer of exactly its length: `Bytes` then needs no shared header, and the machine
+        // frees one allocation per command instead of two.
+        Ok(Bytes::from(Vec::from(self.buf).into_boxed_slice()))
     }
 
     /// Compiled length in bytes, terminator included.

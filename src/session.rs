@@ -22,16 +22,17 @@ pub struct SessionLog {
 impl SessionLog {
     /// Records a command line (`\n` included) that the server answered with id 0.
     pub fn observe(&mut self, line: &Bytes) {
-        // Most commands are none of these: skip them without parsing.
-        const FIRST: [&[u8]; 6] = [
-            b"login",
-            b"auth",
-            b"logout",
-            b"use",
-            b"servernotify",
-            b"clientnotify",
-        ];
-        if !FIRST.iter().any(|p| line.starts_with(p)) {
+        // Most commands are none of these: skip them without parsing (this runs for every
+        // response, so by first byte before any comparison).
+        let relevant = match line.first() {
+            Some(b'l') => line.starts_with(b"login") || line.starts_with(b"logout"),
+            Some(b'a') => line.starts_with(b"auth"),
+            Some(b'u') => line.starts_with(b"use"),
+            Some(b's') => line.starts_with(b"servernotify"),
+            Some(b'c') => line.starts_with(b"clientnotify"),
+            _ => false,
+        };
+        if !relevant {
             return;
         }
         let Ok(cmd) = ParsedCommand::parse(line.clone()) else {

@@ -15,6 +15,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -29,7 +30,7 @@ pub use error::{ProtocolError, RequestError, SendError};
 
 use crate::config::Config;
 use crate::error::ParseError;
-use crate::framing::{Frame, LineFramer};
+use crate::framing::{LineFramer, Span};
 use crate::mode::Mode;
 use crate::pacing::Pacer;
 use crate::parse::QueryError;
@@ -270,7 +271,8 @@ pub struct Client {
     in_flight: VecDeque<InFlight>,
     head_data: Data,
     head_failure: Option<ParseError>,
-    transmit: VecDeque<Bytes>,
+    /// Compiled commands released and not yet taken by `poll_transmit`, back to back.
+    transmit: BytesMut,
     outputs: VecDeque<Output>,
     pacer: Pacer,
     flood_wait_until: Option<Instant>,
@@ -316,7 +318,7 @@ impl Client {
             in_flight: VecDeque::new(),
             head_data: Data::default(),
             head_failure: None,
-            transmit: VecDeque::new(),
+            transmit: BytesMut::new(),
             outputs: VecDeque::new(),
             flood_wait_until: None,
             last_send: now,
@@ -422,8 +424,8 @@ impl Client {
             return;
         }
         self.framer.push(data);
-        while let Some(frame) = self.framer.next_frame() {
-            self.on_frame(frame, now);
+        while let Some(span) = self.framer.next_span() {
+            self.on_span(span, now);
             if self.phase == Phase::Closed {
                 return;
             }
@@ -541,18 +543,7 @@ impl Client {
     /// Bytes to write to the transport (all pending commands, coalesced).
     #[must_use = "the bytes must be written to the socket"]
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
-        match self.transmit.len() {
-            0 => None,
-            1 => self.transmit.pop_front(),
-            _ => {
-                let len = self.transmit.iter().map(Bytes::len).sum();
-                let mut out = BytesMut::with_capacity(len);
-                for b in self.transmit.drain(..) {
-                    out.extend_from_slice(&b);
-                }
-                Some(out.freeze())
-            }
-        }
+        (!self.transmit.is_empty()).then(|| self.transmit.split().freeze())
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
@@ -599,7 +590,9 @@ impl Client {
         }
         shrink(&mut self.queue);
         shrink(&mut self.in_flight);
-        shrink(&mut self.transmit);
+        if self.transmit.is_empty() {
+            self.transmit = BytesMut::new();
+        }
         shrink(&mut self.outputs);
         self.deadlines.shrink();
         self.framer.shrink_to_fit();
@@ -714,7 +707,7 @@ impl Client {
             self.pacing_reported = false;
             self.pacer.record(now);
             self.last_send = now;
-            self.transmit.push_back(p.bytes.clone());
+            self.transmit.extend_from_slice(&p.bytes);
             let seq = self.next_seq;
             self.next_seq += 1;
             if let Some(t) = p.timeout {
@@ -731,10 +724,10 @@ impl Client {
         }
     }
 
-    fn on_frame(&mut self, frame: Frame, now: Instant) {
-        match frame {
-            Frame::Line(line) => self.on_line(line, now),
-            Frame::TooLong { len, prefix } => {
+    fn on_span(&mut self, span: Span, now: Instant) {
+        match span {
+            Span::Line(range) => self.on_line(range, now),
+            Span::TooLong { len, prefix } => {
                 let max = self.framer.max_line();
                 match self.phase {
                     Phase::Greeting(_) => {
@@ -757,16 +750,30 @@ impl Client {
         }
     }
 
-    fn on_line(&mut self, line: Bytes, now: Instant) {
+    /// A line, still in the framer's buffer: cut out only when it is kept.
+    fn on_line(&mut self, range: Range<usize>, now: Instant) {
         match self.phase {
             Phase::Closed => {}
-            Phase::Greeting(stage) => self.on_greeting_line(stage, line, now),
-            Phase::Open | Phase::Closing => match classify(&line) {
-                LineKind::Blank => {}
-                LineKind::Event => self.on_event(line),
-                LineKind::Status => self.complete_head(Status::parse(line), now),
-                LineKind::Data => self.on_data(line),
-            },
+            Phase::Greeting(stage) => {
+                let line = self.framer.cut(range);
+                self.on_greeting_line(stage, line, now)
+            }
+            Phase::Open | Phase::Closing => {
+                let line = self.framer.peek(&range);
+                match classify(line) {
+                    LineKind::Blank => {}
+                    LineKind::Event => self.on_event(self.framer.cut(range)),
+                    LineKind::Status => {
+                        let status = if line == Status::OK_LINE {
+                            Ok(Status::ok())
+                        } else {
+                            Status::parse(self.framer.cut(range))
+                        };
+                        self.complete_head(status, now)
+                    }
+                    LineKind::Data => self.on_data(self.framer.cut(range)),
+                }
+            }
         }
     }
 

@@ -11,7 +11,7 @@ use crate::error::ParseError;
 /// An event (`notify...` line): its name and items.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Event {
-    name_len: u32,
+    /// The name's length is kept in `items.extra`.
     items: Items,
 }
 
@@ -26,16 +26,15 @@ impl Event {
     pub fn parse(line: Bytes) -> Result<Event, ParseError> {
         let name_len = memchr(b' ', &line).unwrap_or(line.len());
         let offset = (name_len + 1).min(line.len());
-        let items = Items::parse_from(line, offset)?;
-        Ok(Event {
-            name_len: name_len as u32,
-            items,
-        })
+        let mut items = Items::parse_from(line, offset)?;
+        // `parse_from` refused a line too long for 32-bit positions, so this fits.
+        items.extra = name_len as u32;
+        Ok(Event { items })
     }
 
     /// The event name, e.g. `notifycliententerview`.
     pub fn name(&self) -> &str {
-        std::str::from_utf8(&self.items.raw()[..self.name_len as usize]).unwrap_or("")
+        std::str::from_utf8(&self.items.raw()[..self.items.extra as usize]).unwrap_or("")
     }
 
     /// The items.

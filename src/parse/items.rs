@@ -15,15 +15,17 @@ use crate::scan::{index, Field, CLEAN, MAX_LINE};
 /// A list of items: the raw line plus its index.
 ///
 /// The index is built on first access, not when the line is received: the state machine only
-/// frames and routes lines, and an event or response nobody reads costs no index at all.
+/// frames and routes lines, and an event or response nobody reads costs no index at all. It
+/// lives behind a pointer, so that responses and events stay small to move.
 #[derive(Clone, Default)]
 pub struct Items {
     raw: Bytes,
-    /// Where the items start in `raw` (after an event name or `error `).
+    index: OnceLock<Pooled>,
+    /// Where the items start in `raw` (after an event name or `error `); none when it is the end.
     offset: u32,
-    /// Whether the list holds any item (an empty line holds none).
-    any: bool,
-    index: OnceLock<Index>,
+    /// A number the owner keeps here, where it costs no space: a status's id, an event name's
+    /// length.
+    pub(super) extra: u32,
 }
 
 /// Where each field lies.
@@ -35,58 +37,89 @@ struct Index {
     starts: Vec<u32>,
 }
 
+/// An index on the heap, handed back to this thread's spares when its items are dropped: the
+/// next line indexed reuses the box and its buffers instead of allocating them again, so
+/// reading one event or response after another allocates nothing.
+#[derive(Clone)]
+struct Pooled(Option<Box<Index>>);
+
+/// What an index always in use reads as (a `Pooled` is only empty while it is dropped).
+static NO_INDEX: Index = Index {
+    fields: Vec::new(),
+    starts: Vec::new(),
+};
+
 std::thread_local! {
-    /// The field buffer of the last large index dropped on this thread, for the next one: a bot
-    /// that lists clients every few seconds reuses one buffer instead of asking the allocator
-    /// for (and page-faulting in) a large block each time.
-    static SPARE: std::cell::Cell<Vec<Field>> = const { std::cell::Cell::new(Vec::new()) };
+    /// The last index of a short line dropped on this thread.
+    static SPARE_SMALL: Cell<Option<Box<Index>>> = const { Cell::new(None) };
+    /// The last index of a large list dropped on this thread: a bot that lists clients every
+    /// few seconds reuses one buffer instead of asking the allocator for (and page-faulting
+    /// in) a large block each time.
+    static SPARE_LARGE: Cell<Option<Box<Index>>> = const { Cell::new(None) };
 }
 
-/// Buffers smaller than this are left to the allocator (its small-size caches are fast);
-/// larger than the cap are freed (a thread keeps at most this much).
-const SPARE_MIN: usize = 1024;
+/// Spares up to this many fields are short lines' (a typical event or one-item response
+/// reserves 64 or fewer); longer than the cap are freed (a thread keeps at most this much).
+const SMALL_FIELDS: usize = 256;
 const SPARE_MAX: usize = (1 << 20) / std::mem::size_of::<Field>();
 
-impl Index {
-    /// An empty index for `len` bytes of items, on the spare buffer when it suits: a large
-    /// line, and a buffer no larger than that line could need (a field takes two bytes or more).
-    fn for_len(len: usize) -> Index {
-        let mut ix = Index::default();
-        if len >= 8 * SPARE_MIN {
-            let spare = SPARE.with(Cell::take);
-            if spare.capacity() <= len / 2 {
-                ix.fields = spare;
-            } else {
-                SPARE.with(|s| s.set(spare));
+impl Pooled {
+    /// An empty index for `len` bytes of items, on a spare when one suits: never a buffer
+    /// larger than the line could need (a field takes two bytes or more).
+    fn for_len(len: usize) -> Pooled {
+        let spare = if len / 2 > SMALL_FIELDS {
+            &SPARE_LARGE
+        } else {
+            &SPARE_SMALL
+        };
+        // `try_with`: the thread may be exiting.
+        let reused = spare.try_with(|spare| match spare.take() {
+            Some(ix) if ix.fields.capacity() <= (len / 2).max(64) => Some(ix),
+            other => {
+                spare.set(other);
+                None
             }
-        }
-        ix
+        });
+        Pooled(Some(reused.ok().flatten().unwrap_or_default()))
+    }
+
+    fn get(&self) -> &Index {
+        self.0.as_deref().unwrap_or(&NO_INDEX)
     }
 }
 
-impl Drop for Index {
+impl Drop for Pooled {
     fn drop(&mut self) {
-        let cap = self.fields.capacity();
-        if (SPARE_MIN..=SPARE_MAX).contains(&cap) {
-            let mut fields = std::mem::take(&mut self.fields);
-            fields.clear();
-            // `try_with`: the thread may be exiting.
-            let _ = SPARE.try_with(|spare| {
-                let old = spare.take();
-                spare.set(if old.capacity() > fields.capacity() {
-                    old
-                } else {
-                    fields
-                });
-            });
+        let Some(mut ix) = self.0.take() else {
+            return;
+        };
+        let cap = ix.fields.capacity();
+        if cap > SPARE_MAX || ix.starts.capacity() > SPARE_MAX {
+            return;
         }
+        ix.fields.clear();
+        ix.starts.clear();
+        let spare = if cap > SMALL_FIELDS {
+            &SPARE_LARGE
+        } else {
+            &SPARE_SMALL
+        };
+        let _ = spare.try_with(|spare| {
+            let old = spare.take();
+            // Keep the larger: it serves more lines.
+            spare.set(match old {
+                Some(old) if old.fields.capacity() > cap => Some(old),
+                _ => Some(ix),
+            });
+        });
     }
 }
 
 impl PartialEq for Items {
-    /// The same bytes from the same offset (the index is a function of them).
+    /// The same bytes from the same offset, with the same owner's number (the index is a
+    /// function of them).
     fn eq(&self, other: &Items) -> bool {
-        self.offset == other.offset && self.raw == other.raw
+        self.offset == other.offset && self.extra == other.extra && self.raw == other.raw
     }
 }
 
@@ -101,10 +134,10 @@ impl Items {
         }
         let offset = offset.min(raw.len());
         Ok(Items {
-            any: offset < raw.len(),
             offset: offset as u32,
             raw,
             index: OnceLock::new(),
+            extra: 0,
         })
     }
 
@@ -116,29 +149,37 @@ impl Items {
         indexer: impl FnOnce(&[u8], usize, &mut Vec<Field>, &mut Vec<u32>),
     ) -> Result<Items, ParseError> {
         let items = Items::parse_from(raw, offset)?;
-        let mut ix = Index::default();
-        if items.any {
+        let mut ix = Box::<Index>::default();
+        if items.any() {
             indexer(&items.raw, offset, &mut ix.fields, &mut ix.starts);
         }
-        let _ = items.index.set(ix);
+        let _ = items.index.set(Pooled(Some(ix)));
         Ok(items)
     }
 
     /// The index, built on first use.
     #[inline(always)]
     fn index(&self) -> &Index {
-        self.index.get_or_init(|| {
-            let mut ix = Index::for_len(self.raw.len() - self.offset as usize);
-            if self.any {
-                index(
-                    &self.raw,
-                    self.offset as usize,
-                    &mut ix.fields,
-                    &mut ix.starts,
-                );
-            }
-            ix
-        })
+        self.index
+            .get_or_init(|| {
+                let mut pooled = Pooled::for_len(self.raw.len() - self.offset as usize);
+                if let (true, Some(ix)) = (self.any(), pooled.0.as_deref_mut()) {
+                    index(
+                        &self.raw,
+                        self.offset as usize,
+                        &mut ix.fields,
+                        &mut ix.starts,
+                    );
+                }
+                pooled
+            })
+            .get()
+    }
+
+    /// Whether any item follows the offset (an empty line holds none).
+    #[inline(always)]
+    fn any(&self) -> bool {
+        (self.offset as usize) < self.raw.len()
     }
 
     /// Parses a data line (items only, no command or event name).
@@ -155,7 +196,7 @@ impl Items {
     /// Number of items.
     #[inline]
     pub fn len(&self) -> usize {
-        if self.any {
+        if self.any() {
             self.index().starts.len() + 1
         } else {
             0
@@ -164,7 +205,7 @@ impl Items {
 
     /// Whether there are no items.
     pub fn is_empty(&self) -> bool {
-        !self.any
+        !self.any()
     }
 
     /// Item `i`.
@@ -195,7 +236,7 @@ impl Items {
             raw: &self.raw,
             fields: &ix.fields,
             starts: ix.starts.iter(),
-            from: self.any.then_some(0),
+            from: self.any().then_some(0),
         }
     }
 
@@ -548,7 +589,7 @@ mod tests {
 
     fn capacity(items: &Items) -> usize {
         items.len();
-        items.index.get().map_or(0, |ix| ix.fields.capacity())
+        items.index.get().map_or(0, |ix| ix.get().fields.capacity())
     }
 
     /// A large list's buffer is reused by the next large list, never handed to a short line.

@@ -12,13 +12,16 @@ use crate::error_id::ErrorId;
 /// The `error id=N msg=...` line that ends every response.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Status {
-    id: u32,
+    /// The id is kept in `fields.extra`.
     fields: Items,
 }
 
 impl Status {
     /// Parses an error line (`error id=...`).
     pub fn parse(line: Bytes) -> Result<Status, ParseError> {
+        if line == Status::OK_LINE {
+            return Ok(Status::ok());
+        }
         let offset = if line.starts_with(b"error ") {
             6
         } else {
@@ -32,7 +35,7 @@ impl Status {
                 .unwrap_or(digits.len());
             if let Some(id) = parse_u32(&digits[..end]) {
                 let fields = Items::parse_from(line, offset)?;
-                return Ok(Status { id, fields });
+                return Ok(Status::with_id(id, fields));
             }
         }
         let fields = Items::parse_from(line, offset)?;
@@ -41,7 +44,7 @@ impl Status {
             let value = item.get("id").ok_or(ParseError::MissingErrorId)?;
             parse_u32(value.raw()).ok_or(ParseError::InvalidErrorId)?
         };
-        Ok(Status { id, fields })
+        Ok(Status::with_id(id, fields))
     }
 
     /// A status built from parts (for tests and servers).
@@ -50,25 +53,40 @@ impl Status {
         line.extend_from_slice(id.to_string().as_bytes());
         line.extend_from_slice(b" msg=");
         crate::escape::escape_into(msg.as_bytes(), &mut line);
-        Status::parse(line.freeze()).unwrap_or(Status {
-            id,
-            fields: Items::default(),
-        })
+        Status::parse(line.freeze()).unwrap_or(Status::with_id(id, Items::default()))
+    }
+
+    /// The line most responses end with.
+    pub(crate) const OK_LINE: &'static [u8] = b"error id=0 msg=ok";
+
+    /// [`OK_LINE`](Self::OK_LINE)'s status, on a static copy of it: it holds no reference to
+    /// (and keeps no memory of) the receive buffer.
+    pub(crate) fn ok() -> Status {
+        let mut fields = Items::default();
+        if let Ok(items) = Items::parse_from(Bytes::from_static(Status::OK_LINE), 6) {
+            fields = items;
+        }
+        Status::with_id(0, fields)
+    }
+
+    fn with_id(id: u32, mut fields: Items) -> Status {
+        fields.extra = id;
+        Status { fields }
     }
 
     /// The error id (0 is success).
     pub fn id(&self) -> u32 {
-        self.id
+        self.fields.extra
     }
 
     /// The id as an [`ErrorId`] (`ErrorId::Other` for an id not in the table).
     pub fn code(&self) -> ErrorId {
-        ErrorId::from_id(self.id)
+        ErrorId::from_id(self.id())
     }
 
     /// Whether the id is 0.
     pub fn is_ok(&self) -> bool {
-        self.id == 0
+        self.id() == 0
     }
 
     /// The message, unescaped.
@@ -150,7 +168,7 @@ impl Status {
 impl fmt::Debug for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("Status");
-        s.field("id", &self.id).field("msg", &self.msg());
+        s.field("id", &self.id()).field("msg", &self.msg());
         for (k, v) in self.extra() {
             if is_secret_key(k) {
                 s.field(&String::from_utf8_lossy(k), &"<redacted>");

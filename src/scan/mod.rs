@@ -10,13 +10,21 @@
 
 mod fields;
 pub(crate) mod simd;
-mod swar;
+pub(crate) mod swar;
 pub(crate) mod table;
 mod text;
 
 pub(crate) use fields::{index, Field, CLEAN, MAX_LINE};
-pub(crate) use swar::find_byte;
 pub(crate) use text::{escape_from, find_backslash, find_escapable, unescape_from};
+/// Appends the position of every `byte` in `src`, in order: one pass 64 bytes at a time.
+pub(crate) fn positions(src: &[u8], byte: u8, out: &mut Vec<usize>) {
+    simd::dispatch!(
+        simd::avx2::positions(src, byte, out),
+        simd::avx2::positions(src, byte, out),
+        swar::portable_positions(src, byte, out),
+    )
+}
+
 // The portable twins, for `internals` (fuzzing and benchmarks compare the two).
 #[cfg(feature = "internals")]
 pub(crate) use fields::portable_index;

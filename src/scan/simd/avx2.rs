@@ -339,6 +339,26 @@ unsafe fn find_escapable_kernel(src: &[u8]) -> Option<usize> {
     find_first(src, |lo, hi| unsafe { bits(escapable(lo), escapable(hi)) })
 }
 
+/// Appends the position of every `byte` in `src`, in order.
+pub(crate) fn positions(src: &[u8], byte: u8, out: &mut Vec<usize>) {
+    // SAFETY: only called when `simd::tier()` is `Avx2` or better.
+    unsafe { positions_kernel(src, byte, out) }
+}
+
+#[target_feature(enable = "avx2,popcnt")]
+unsafe fn positions_kernel(src: &[u8], byte: u8, out: &mut Vec<usize>) {
+    let mut at = 0;
+    while at < src.len() {
+        // SAFETY: `at < src.len()`; `block64` reads inside `src[at..]` or a padded copy of it.
+        let hits = unsafe {
+            let (lo, hi, valid) = block64(src, at);
+            bits(eq(lo, byte), eq(hi, byte)) & valid
+        };
+        crate::scan::swar::push_bits(hits, at, out);
+        at += 64;
+    }
+}
+
 /// Index of the first backslash of `src`.
 pub(crate) fn find_backslash(src: &[u8]) -> Option<usize> {
     // SAFETY: only called when `simd::tier()` is `Avx2` or better.
