@@ -63,8 +63,6 @@ pub struct LineFramer {
     /// The buffer `lines` is split from: each read's complete lines are copied into it once,
     /// and it is reused when nothing holds the lines of earlier reads any more.
     buf: BytesMut,
-    /// The other buffer (see [`reclaim`](Self::reclaim)).
-    spare: BytesMut,
     pos: usize,
     /// Where each `\n` of `lines` is, found in one pass when `lines` was filled; the next line
     /// ends at `newlines[next]`.
@@ -120,7 +118,6 @@ impl LineFramer {
         LineFramer {
             lines: Bytes::new(),
             buf: BytesMut::new(),
-            spare: BytesMut::new(),
             pos: 0,
             newlines: Vec::new(),
             next: 0,
@@ -192,16 +189,12 @@ impl LineFramer {
         }
     }
 
-    /// Room for `needed` bytes in `buf`, in one of the two buffers if either is free: a
-    /// response whose data came in one read and whose status line in the next still holds
-    /// the first read's buffer, so two are enough to stop allocating.
+    /// Room for `needed` bytes in `buf`: in place when nothing holds its earlier lines any
+    /// more, else in a new buffer with room to spare, so that the next read, a little longer,
+    /// still fits.
     fn reclaim(&mut self, needed: usize) {
         if !self.buf.try_reclaim(needed) {
-            std::mem::swap(&mut self.buf, &mut self.spare);
-            if !self.buf.try_reclaim(needed) {
-                // With room to spare: the next read, a little longer, still fits.
-                self.buf.reserve(needed + needed.min(1 << 20));
-            }
+            self.buf.reserve(needed + needed.min(1 << 20));
         }
     }
 
@@ -226,7 +219,6 @@ impl LineFramer {
             self.newlines = Vec::new();
             self.next = 0;
             self.buf = BytesMut::new();
-            self.spare = BytesMut::new();
         }
         if self.partial.is_empty() {
             self.partial = BytesMut::new();

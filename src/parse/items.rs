@@ -294,6 +294,9 @@ impl<'a> Iterator for ItemsIter<'a> {
                 self.fields.len()
             }
         };
+        if self.raw.len() > PREFETCH_ABOVE {
+            self.prefetch_ahead();
+        }
         Some(Item {
             raw: self.raw,
             fields: &self.fields[from..to],
@@ -306,6 +309,31 @@ impl<'a> Iterator for ItemsIter<'a> {
 }
 
 impl ExactSizeIterator for ItemsIter<'_> {}
+
+/// Lines longer than this (about a core's share of cache) are read with prefetching.
+const PREFETCH_ABOVE: usize = 256 * 1024;
+
+impl ItemsIter<'_> {
+    /// Prefetches the raw bytes of the item after the next one (far enough ahead for memory
+    /// to answer before it is read).
+    #[inline]
+    fn prefetch_ahead(&self) {
+        let mut starts = self.starts.as_slice().iter();
+        let (Some(&from), to) = (starts.next(), starts.next()) else {
+            return;
+        };
+        let to = to.map_or(self.fields.len(), |&t| t as usize);
+        let (Some(first), Some(last)) = (
+            self.fields.get(from as usize),
+            self.fields.get(to.wrapping_sub(1)),
+        ) else {
+            return;
+        };
+        if let Some(span) = self.raw.get(first.start as usize..last.end()) {
+            crate::scan::simd::prefetch(span);
+        }
+    }
+}
 
 /// One item: an ordered list of fields.
 #[derive(Clone, Copy)]

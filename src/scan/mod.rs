@@ -32,3 +32,34 @@ pub(crate) use fields::portable_index;
 pub(crate) use text::{
     portable_escape, portable_find_backslash, portable_find_escapable, portable_unescape_from,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Every tier this CPU runs finds the bytes a plain search finds, at any length
+        /// (whole 64-byte blocks and the tail).
+        #[test]
+        fn positions_match_a_plain_search(
+            src in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'\n', b'\r', b' ', 0xff]), 0..400),
+        ) {
+            let want: Vec<usize> = src
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &b)| (b == b'\n').then_some(i))
+                .collect();
+            let mut got = Vec::new();
+            swar::portable_positions(&src, b'\n', &mut got);
+            prop_assert_eq!(&got, &want);
+            #[cfg(target_arch = "x86_64")]
+            if simd::detect() >= simd::Tier::Avx2 {
+                got.clear();
+                simd::avx2::positions(&src, b'\n', &mut got);
+                prop_assert_eq!(&got, &want);
+            }
+        }
+    }
+}

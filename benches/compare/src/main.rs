@@ -15,18 +15,27 @@ use std::time::Instant;
 use serde_json::Value as Json;
 use ts3::Decode;
 
-/// Bytes per second of the best of several runs of `f`.
-fn rate(bytes: usize, mut f: impl FnMut() -> usize) -> f64 {
-    let mut best = f64::INFINITY;
-    let start = Instant::now();
-    let mut runs = 0;
-    while runs < 3 || (start.elapsed().as_secs_f64() < 1.0 && runs < 200) {
-        let t = Instant::now();
-        std::hint::black_box(f());
-        best = best.min(t.elapsed().as_secs_f64());
-        runs += 1;
+/// A timed job: one implementation's work on one input, returning something to keep alive.
+type Job<'a> = Box<dyn FnMut() -> usize + 'a>;
+
+/// GB/s of each job on `bytes` of input: the best single run, over five rounds that take the
+/// jobs in turn (about 0.2 s each per round). A slow spell of this shared machine then falls
+/// on every implementation alike, not on whichever happened to be measured in it.
+fn rates(bytes: usize, mut jobs: Vec<Job<'_>>) -> Vec<f64> {
+    let mut best = vec![f64::INFINITY; jobs.len()];
+    for _ in 0..5 {
+        for (job, best) in jobs.iter_mut().zip(&mut best) {
+            let start = Instant::now();
+            let mut runs = 0;
+            while runs < 2 || (start.elapsed().as_secs_f64() < 0.2 && runs < 60) {
+                let t = Instant::now();
+                std::hint::black_box(job());
+                *best = best.min(t.elapsed().as_secs_f64());
+                runs += 1;
+            }
+        }
     }
-    bytes as f64 / best / 1e9
+    best.into_iter().map(|b| bytes as f64 / b / 1e9).collect()
 }
 
 struct Row {
@@ -205,58 +214,43 @@ fn main() {
         ("escape plain", &plain, &plain_s, &plain),
         ("escape mixed", &mixed, &mixed_s, &escaped),
     ] {
-        let ok = ts3q::escape_bytes(input).as_ref() == want.as_slice();
-        rows.push(Row {
-            op: op.into(),
-            imp: "ts3q",
-            correct: ok,
-            gbps: rate(input.len(), || {
-                out.clear();
-                ts3q::escape_into(input, &mut out);
-                out.len()
-            }),
-        });
-        let ok = ts3_query::raw::escape_arg(s).as_bytes() == want.as_slice();
-        rows.push(Row {
-            op: op.into(),
-            imp: "ts3-query",
-            correct: ok,
-            gbps: rate(input.len(), || ts3_query::raw::escape_arg(s).len()),
-        });
         let enc = |s: &str| {
             let mut o = String::new();
             ts3::Encode::encode(&s, &mut o);
             o
         };
-        let ok = enc(s).as_bytes() == want.as_slice();
-        rows.push(Row {
-            op: op.into(),
-            imp: "ts3",
-            correct: ok,
-            gbps: rate(input.len(), || enc(s).len()),
-        });
+        let correct = [
+            ts3q::escape_bytes(input).as_ref() == want.as_slice(),
+            ts3_query::raw::escape_arg(s).as_bytes() == want.as_slice(),
+            enc(s).as_bytes() == want.as_slice(),
+        ];
+        let out = &mut out;
+        let jobs: Vec<Job> = vec![
+            Box::new(move || {
+                out.clear();
+                ts3q::escape_into(input, out);
+                out.len()
+            }),
+            Box::new(|| ts3_query::raw::escape_arg(s).len()),
+            Box::new(|| enc(s).len()),
+        ];
+        let gbps = rates(input.len(), jobs);
+        for ((imp, correct), gbps) in ["ts3q", "ts3-query", "ts3"]
+            .into_iter()
+            .zip(correct)
+            .zip(gbps)
+        {
+            rows.push(Row {
+                op: op.into(),
+                imp,
+                correct,
+                gbps,
+            });
+        }
     }
 
     // unescape
     let op = "unescape mixed.escaped";
-    rows.push(Row {
-        op: op.into(),
-        imp: "ts3q",
-        correct: ts3q::unescape_bytes(&escaped).as_ref() == mixed.as_slice(),
-        gbps: rate(escaped.len(), || {
-            out.clear();
-            ts3q::unescape_into(&escaped, &mut out);
-            out.len()
-        }),
-    });
-    rows.push(Row {
-        op: op.into(),
-        imp: "ts3-query",
-        correct: ts3_query::raw::unescape_val(&escaped_s).as_bytes() == mixed.as_slice(),
-        gbps: rate(escaped.len(), || {
-            ts3_query::raw::unescape_val(&escaped_s).len()
-        }),
-    });
     let mut kv = b"k=".to_vec();
     kv.extend_from_slice(&escaped);
     let tsproto_unescape = |kv: &[u8]| -> Vec<u8> {
@@ -268,24 +262,39 @@ fn main() {
             _ => Vec::new(),
         }
     };
-    rows.push(Row {
-        op: op.into(),
-        imp: "tsproto-packets",
-        correct: tsproto_unescape(&kv) == mixed,
-        gbps: rate(escaped.len(), || tsproto_unescape(&kv).len()),
-    });
-    rows.push(Row {
-        op: op.into(),
-        imp: "ts3",
-        correct: String::decode(&escaped)
+    let correct = [
+        ts3q::unescape_bytes(&escaped).as_ref() == mixed.as_slice(),
+        ts3_query::raw::unescape_val(&escaped_s).as_bytes() == mixed.as_slice(),
+        tsproto_unescape(&kv) == mixed,
+        String::decode(&escaped)
             .map(|s| s.into_bytes())
             .ok()
             .as_deref()
             == Some(mixed.as_slice()),
-        gbps: rate(escaped.len(), || {
-            String::decode(&escaped).map_or(0, |s| s.len())
-        }),
-    });
+    ];
+    {
+        let out = &mut out;
+        let jobs: Vec<Job> = vec![
+            Box::new(|| {
+                out.clear();
+                ts3q::unescape_into(&escaped, out);
+                out.len()
+            }),
+            Box::new(|| ts3_query::raw::unescape_val(&escaped_s).len()),
+            Box::new(|| tsproto_unescape(&kv).len()),
+            Box::new(|| String::decode(&escaped).map_or(0, |s| s.len())),
+        ];
+        let gbps = rates(escaped.len(), jobs);
+        let imps = ["ts3q", "ts3-query", "tsproto-packets", "ts3"];
+        for ((imp, correct), gbps) in imps.into_iter().zip(correct).zip(gbps) {
+            rows.push(Row {
+                op: op.into(),
+                imp,
+                correct,
+                gbps,
+            });
+        }
+    }
 
     // parse, every value read
     let (vcount, vexp) = expected(&dir, "verify");
@@ -295,16 +304,21 @@ fn main() {
         let line = data_line(&resp);
         let (count, exp) = expected(&dir, name);
         let op = format!("parse {name}");
-        let n = line.len();
-        let ok = matches(&ts3q_items(line), count, &exp, true)
-            && matches(&ts3q_items(data_line(&verify)), vcount, &vexp, true);
+        let vline = data_line(&verify);
+        let correct = [
+            matches(&ts3q_items(line), count, &exp, true)
+                && matches(&ts3q_items(vline), vcount, &vexp, true),
+            matches(&ts3_query_items(line), count, &exp, false)
+                && matches(&ts3_query_items(vline), vcount, &vexp, false),
+            matches(&tsproto_items(line), count, &exp, false)
+                && matches(&tsproto_items(vline), vcount, &vexp, false),
+            matches(&ts3_items(line, &exp), count, &exp, false)
+                && matches(&ts3_items(vline, &vexp), vcount, &vexp, false),
+        ];
         let bytes = ts3q::Bytes::copy_from_slice(line);
         let mut buf = Vec::new();
-        rows.push(Row {
-            op: op.clone(),
-            imp: "ts3q",
-            correct: ok,
-            gbps: rate(n, || {
+        let jobs: Vec<Job> = vec![
+            Box::new(|| {
                 let items = ts3q::Items::parse(bytes.clone()).unwrap();
                 let mut total = 0;
                 for item in &items {
@@ -314,31 +328,20 @@ fn main() {
                 }
                 total
             }),
-        });
-        let ok = matches(&ts3_query_items(line), count, &exp, false)
-            && matches(&ts3_query_items(data_line(&verify)), vcount, &vexp, false);
-        rows.push(Row {
-            op: op.clone(),
-            imp: "ts3-query",
-            correct: ok,
-            gbps: rate(n, || ts3_query_items(line).len()),
-        });
-        let ok = matches(&tsproto_items(line), count, &exp, false)
-            && matches(&tsproto_items(data_line(&verify)), vcount, &vexp, false);
-        rows.push(Row {
-            op: op.clone(),
-            imp: "tsproto-packets",
-            correct: ok,
-            gbps: rate(n, || tsproto_read(line)),
-        });
-        let ok = matches(&ts3_items(line, &exp), count, &exp, false)
-            && matches(&ts3_items(data_line(&verify), &vexp), vcount, &vexp, false);
-        rows.push(Row {
-            op: op.clone(),
-            imp: "ts3",
-            correct: ok,
-            gbps: rate(n, || ts3_read(line, &exp)),
-        });
+            Box::new(|| ts3_query_items(line).len()),
+            Box::new(|| tsproto_read(line)),
+            Box::new(|| ts3_read(line, &exp)),
+        ];
+        let gbps = rates(line.len(), jobs);
+        let imps = ["ts3q", "ts3-query", "tsproto-packets", "ts3"];
+        for ((imp, correct), gbps) in imps.into_iter().zip(correct).zip(gbps) {
+            rows.push(Row {
+                op: op.clone(),
+                imp,
+                correct,
+                gbps,
+            });
+        }
     }
 
     // py-ts3 through its own venv.
