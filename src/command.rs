@@ -299,9 +299,15 @@ impl Command {
     pub fn into_bytes(mut self, set: Mode) -> Result<Bytes, CommandError> {
         self.check(set)?;
         self.buf.put_u8(b'\n');
-        // A buffer of exactly its length: `Bytes` then needs no shared header, and the machine
-        // frees one allocation per command instead of two.
-        Ok(Bytes::from(Vec::from(self.buf).into_boxed_slice()))
+        Ok(self.buf.freeze())
+    }
+
+    /// [`compile`](Self::compile), appending to `out` instead of making a buffer.
+    pub(crate) fn compile_into(&self, set: Mode, out: &mut BytesMut) -> Result<(), CommandError> {
+        self.check(set)?;
+        out.extend_from_slice(&self.buf);
+        out.put_u8(b'\n');
+        Ok(())
     }
 
     /// Compiled length in bytes, terminator included.

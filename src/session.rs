@@ -20,7 +20,8 @@ pub struct SessionLog {
 }
 
 impl SessionLog {
-    /// Records a command line (`\n` included) that the server answered with id 0.
+    /// Records a command line (`\n` included) that the server answered with id 0. What it
+    /// keeps is a copy: the line may be a slice of a larger buffer.
     pub fn observe(&mut self, line: &Bytes) {
         // Most commands are none of these: skip them without parsing (this runs for every
         // response, so by first byte before any comparison).
@@ -40,19 +41,19 @@ impl SessionLog {
         };
         match cmd.name() {
             "login" | "auth" => {
-                self.login = Some(line.clone());
+                self.login = Some(Bytes::copy_from_slice(line));
                 // A new login drops the old subscriptions (server behaviour).
                 self.subscriptions.clear();
             }
             "logout" => *self = SessionLog::default(),
             "use" => {
-                self.select = Some(line.clone());
+                self.select = Some(Bytes::copy_from_slice(line));
                 self.subscriptions.clear();
             }
             "servernotifyregister" | "clientnotifyregister"
                 if !self.subscriptions.contains(line) =>
             {
-                self.subscriptions.push(line.clone());
+                self.subscriptions.push(Bytes::copy_from_slice(line));
             }
             "servernotifyunregister" | "clientnotifyunregister" => self.subscriptions.clear(),
             _ => {}

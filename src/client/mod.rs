@@ -273,6 +273,11 @@ pub struct Client {
     head_failure: Option<ParseError>,
     /// Compiled commands released and not yet taken by `poll_transmit`, back to back.
     transmit: BytesMut,
+    /// Where commands are compiled, back to back: each pending command's bytes are a slice of
+    /// it, so that a command costs no allocation of its own and finishing one frees nothing
+    /// (with a thousand in flight, freeing each command's own buffer was a third of the work
+    /// of completing it).
+    stash: BytesMut,
     outputs: VecDeque<Output>,
     pacer: Pacer,
     flood_wait_until: Option<Instant>,
@@ -319,6 +324,7 @@ impl Client {
             head_data: Data::default(),
             head_failure: None,
             transmit: BytesMut::new(),
+            stash: BytesMut::new(),
             outputs: VecDeque::new(),
             flood_wait_until: None,
             last_send: now,
@@ -386,7 +392,8 @@ impl Client {
         if matches!(self.phase, Phase::Closing | Phase::Closed) {
             return Err(SendError::Closed);
         }
-        let bytes = cmd.into_bytes(self.config.mode)?;
+        let bytes = self.stash(&cmd)?;
+        drop(cmd); // freed here, where it was just made, rather than when its response arrives
         let id = RequestId(self.next_id);
         self.next_id += 1;
         self.queue.push_back(Pending {
@@ -397,6 +404,17 @@ impl Client {
         });
         self.release(now);
         Ok(id)
+    }
+
+    /// The compiled bytes of `cmd`, as a slice of the `stash` buffer.
+    fn stash(&mut self, cmd: &Command) -> Result<Bytes, SendError> {
+        // A block for many commands; it is reused in place once none of them is pending.
+        const BLOCK: usize = 8 * 1024;
+        if self.stash.capacity() < cmd.len() {
+            self.stash.reserve(cmd.len().max(BLOCK));
+        }
+        cmd.compile_into(self.config.mode, &mut self.stash)?;
+        Ok(self.stash.split().freeze())
     }
 
     /// Starts a graceful close: commands already queued are sent, then `quit`. No command is
@@ -592,6 +610,9 @@ impl Client {
         shrink(&mut self.in_flight);
         if self.transmit.is_empty() {
             self.transmit = BytesMut::new();
+        }
+        if self.queue.is_empty() && self.in_flight.is_empty() {
+            self.stash = BytesMut::new();
         }
         shrink(&mut self.outputs);
         self.deadlines.shrink();

@@ -141,6 +141,16 @@ impl Items {
         })
     }
 
+    /// The items of a static line from `offset` (at most its length), indexed on first access.
+    pub(crate) const fn from_static(raw: &'static [u8], offset: u32) -> Items {
+        Items {
+            raw: Bytes::from_static(raw),
+            index: OnceLock::new(),
+            offset,
+            extra: 0,
+        }
+    }
+
     /// Indexes `raw[offset..]` now, with `indexer`.
     #[cfg(feature = "internals")]
     pub(crate) fn index_with(

@@ -61,12 +61,10 @@ impl Status {
 
     /// [`OK_LINE`](Self::OK_LINE)'s status, on a static copy of it: it holds no reference to
     /// (and keeps no memory of) the receive buffer.
-    pub(crate) fn ok() -> Status {
-        let mut fields = Items::default();
-        if let Ok(items) = Items::parse_from(Bytes::from_static(Status::OK_LINE), 6) {
-            fields = items;
+    pub(crate) const fn ok() -> Status {
+        Status {
+            fields: Items::from_static(Status::OK_LINE, 6),
         }
-        Status::with_id(0, fields)
     }
 
     fn with_id(id: u32, mut fields: Items) -> Status {

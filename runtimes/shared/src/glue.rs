@@ -164,6 +164,60 @@ macro_rules! connection_file_methods {
                 .await
         }
 
+        /// Uploads the file at `path`, read ahead by a thread of its own
+        /// ([`DiskSource`]($crate::disk::DiskSource)): the fast way to send a file from disk,
+        /// as this runtime's own async files hop to a blocking pool for every read. The file's
+        /// size.
+        pub async fn upload_file(
+            &self,
+            request: &$crate::transfer::Upload,
+            path: impl AsRef<::std::path::Path>,
+        ) -> Result<u64, $crate::Error> {
+            self.upload_file_with_progress(request, path, $crate::transfer::no_progress)
+                .await
+        }
+
+        /// [`upload_file`](Self::upload_file), calling `report` with the bytes done and the
+        /// total at most every 50 ms and once at the end.
+        pub async fn upload_file_with_progress(
+            &self,
+            request: &$crate::transfer::Upload,
+            path: impl AsRef<::std::path::Path>,
+            report: impl FnMut($crate::transfer::Transferred),
+        ) -> Result<u64, $crate::Error> {
+            let mut file = $crate::disk::DiskSource::open(path)?;
+            self.upload_from(request, &mut file, report).await
+        }
+
+        /// Downloads into the file at `path`, written behind by a thread of its own
+        /// ([`DiskSink`]($crate::disk::DiskSink)). The file is created (or truncated) once the
+        /// server granted the download; with a seek position, it is continued from there
+        /// instead (a resumed download). The file's size.
+        pub async fn download_file(
+            &self,
+            request: &$crate::transfer::Download,
+            path: impl AsRef<::std::path::Path>,
+        ) -> Result<u64, $crate::Error> {
+            self.download_file_with_progress(request, path, $crate::transfer::no_progress)
+                .await
+        }
+
+        /// [`download_file`](Self::download_file), calling `report` with the bytes done and
+        /// the total at most every 50 ms and once at the end.
+        pub async fn download_file_with_progress(
+            &self,
+            request: &$crate::transfer::Download,
+            path: impl AsRef<::std::path::Path>,
+            report: impl FnMut($crate::transfer::Transferred),
+        ) -> Result<u64, $crate::Error> {
+            let plan = self.init_download(request).await?;
+            let mut out = match request.seekpos {
+                0 => $crate::disk::DiskSink::create(path)?,
+                at => $crate::disk::DiskSink::resume(path, at)?,
+            };
+            self.download_plan_into(&plan, &mut out, report).await
+        }
+
         /// Sends the bytes of a granted upload (`init_upload`), without the check that the
         /// server stored them.
         pub async fn upload_plan(

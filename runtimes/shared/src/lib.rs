@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod asynch;
+pub mod disk;
 mod error;
 pub mod files;
 mod glue;

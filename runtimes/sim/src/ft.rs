@@ -12,7 +12,7 @@ use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::{future, Async, Timer};
 
 use crate::conn::lock;
-use crate::world::{FileEntry, TransferKind};
+use crate::world::{FileEntry, TransferKind, World};
 use crate::Shared;
 
 pub const KEY_LEN: usize = 32;
@@ -65,13 +65,14 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>) {
         TransferKind::Upload { size, seekpos } => {
             let want = size.saturating_sub(seekpos).min(cut.unwrap_or(u64::MAX));
             let mut data = {
-                let w = lock(&shared.world);
-                let old = w.files.get(&t.cid).and_then(|f| f.get(&t.name));
-                let keep = old.map_or(&[][..], |f| &f.data[..(seekpos as usize).min(f.data.len())]);
-                // Reserved, not touched: pages become resident only as bytes arrive, and an
-                // absurd announced size is capped instead of failing the allocation.
-                let mut data = Vec::with_capacity(keep.len() + want.min(RESERVE_MAX) as usize);
-                data.extend_from_slice(keep);
+                let mut w = lock(&shared.world);
+                let old = |w: &World| w.files.get(&t.cid).and_then(|f| f.get(&t.name)).cloned();
+                let keep = old(&w).map_or(0, |f| (seekpos as usize).min(f.data.len()));
+                // An absurd announced size is capped instead of failing the allocation.
+                let mut data = w.upload_buffer(keep + want.min(RESERVE_MAX) as usize);
+                if let Some(f) = old(&w) {
+                    data.extend_from_slice(&f.data[..keep]);
+                }
                 data
             };
             let got = receive(&mut io, &mut data, want).await;
@@ -93,7 +94,7 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>) {
                 w.uploading.swap_remove(i);
             }
             let datetime = w.unix();
-            w.files.entry(t.cid).or_default().insert(
+            let replaced = w.files.entry(t.cid).or_default().insert(
                 t.name,
                 FileEntry {
                     data: Arc::new(data),
@@ -101,6 +102,9 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>) {
                     datetime,
                 },
             );
+            if let Some(old) = replaced {
+                w.recycle(old);
+            }
         }
         TransferKind::Download { seekpos } => {
             let data = {

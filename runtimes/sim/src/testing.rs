@@ -238,7 +238,17 @@ pub fn flood_server(per_second: u32, duration: Duration) -> SocketAddr {
 
 /// This process's resident memory in bytes (Linux: `/proc/self/statm`; 0 elsewhere).
 pub fn resident_bytes() -> u64 {
-    let pages = std::fs::read_to_string("/proc/self/statm")
+    resident_of("self")
+}
+
+/// Resident memory of process `pid`, in bytes (Linux; 0 elsewhere): for a simulator process
+/// from [`spawn_command`], which the test's other threads cannot disturb.
+pub fn resident_bytes_of(pid: u32) -> u64 {
+    resident_of(&pid.to_string())
+}
+
+fn resident_of(pid: &str) -> u64 {
+    let pages = std::fs::read_to_string(format!("/proc/{pid}/statm"))
         .ok()
         .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
         .unwrap_or(0);

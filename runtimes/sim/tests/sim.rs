@@ -1450,14 +1450,15 @@ fn slow_readers_are_cut_off_and_memory_stays_bounded() {
 }
 
 /// A line of 100 MB without a newline costs bounded memory and gets 1541 once it ends; the
-/// connection goes on.
+/// connection goes on. Measured on a simulator process of its own: the memory of this test
+/// process moves with whatever the tests beside it do.
 #[test]
 fn a_huge_line_costs_bounded_memory() {
-    let sim = demo();
-    let (mut w, mut r) = raw(sim.query_addr());
+    let (sim, port) = ts3_sim::testing::spawn_process_with(&[]).unwrap();
+    let (mut w, mut r) = raw(([127, 0, 0, 1], port).into());
     read_line(&mut r);
     read_line(&mut r);
-    let before = ts3_sim::testing::resident_bytes();
+    let before = ts3_sim::testing::resident_bytes_of(sim.id());
     let chunk = vec![b'a'; 1 << 20];
     for _ in 0..100 {
         w.write_all(&chunk).unwrap();
@@ -1466,7 +1467,7 @@ fn a_huge_line_costs_bounded_memory() {
     assert!(read_line(&mut r).starts_with("error id=1541"), "too long");
     assert!(read_line(&mut r).starts_with("version="));
     assert_eq!(read_line(&mut r).trim_end(), "error id=0 msg=ok");
-    let grown = ts3_sim::testing::resident_bytes().saturating_sub(before);
+    let grown = ts3_sim::testing::resident_bytes_of(sim.id()).saturating_sub(before);
     assert!(
         grown < 16 << 20,
         "memory grew by {} MiB for a 100 MB line",

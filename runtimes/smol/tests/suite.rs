@@ -60,6 +60,24 @@ impl AsyncAdapter for Smol {
         let timeouts = transfer::Timeouts::default();
         transfer::download_from(host, port, key, &mut file, progress, timeouts, |_| {}).await
     }
+    async fn upload_file(
+        c: &mut Connection,
+        path: &Path,
+        request: &Upload,
+        reports: &mut Vec<Transferred>,
+    ) -> Result<u64, Error> {
+        c.upload_file_with_progress(request, path, |t| reports.push(t))
+            .await
+    }
+    async fn download_file(
+        c: &mut Connection,
+        path: &Path,
+        request: &Download,
+        reports: &mut Vec<Transferred>,
+    ) -> Result<u64, Error> {
+        c.download_file_with_progress(request, path, |t| reports.push(t))
+            .await
+    }
     async fn sleep(d: Duration) {
         smol::Timer::after(d).await;
     }
@@ -71,4 +89,10 @@ ts3q_runtime::runtime_suite!(Smol);
 #[test]
 fn typed_notification_stream() {
     ts3q_runtime::suite::typed_stream::<Smol>();
+}
+
+/// `upload_file` / `download_file` through the disk threads (async runtimes only).
+#[test]
+fn disk_transfers() {
+    ts3q_runtime::suite::disk_transfers::<Smol>();
 }

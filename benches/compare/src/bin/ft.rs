@@ -7,6 +7,9 @@
 //! cargo run --release --manifest-path benches/compare/Cargo.toml --bin ft -- 100
 //! ```
 //! prints one line per client: `NAME upload=MB/s download=MB/s rss=MB` (MB = 10^6 bytes).
+//! `ts3q-smol` and `ts3q-tokio` send from and write to disk with `upload_file` /
+//! `download_file` (a thread of their own does the file I/O); the `-fs` lines pass the
+//! runtime's own async file types to `upload` / `download` instead.
 //! py-ts3 runs when `benches/compare/target/pyts3-venv` exists (the `compare` binary makes it).
 
 use std::io::{Read, Write};
@@ -52,13 +55,26 @@ fn main() {
     // The simulator this checkout builds (spawn_process runs the binary next to this one).
     common::build_sim();
     let (mut sim, port) = ts3_sim::testing::spawn_process().expect("ts3-sim process");
-    for name in ["ts3q-blocking", "ts3q-smol", "ts3q-tokio"] {
+    // The simulator keeps the memory of deleted files for later uploads. One upload and delete
+    // first, so that every client below, the first one included, uploads into memory that is
+    // already resident (each deletes its file after checking it).
+    server_file(port, &src, "/warmup.bin");
+    // `-fs`: the same runtime with its own async file types instead of `upload_file` /
+    // `download_file`, to show what those cost.
+    for name in [
+        "ts3q-blocking",
+        "ts3q-smol",
+        "ts3q-tokio",
+        "ts3q-smol-fs",
+        "ts3q-tokio-fs",
+    ] {
         let out = Process::new(&args[0])
             .args(["case", name, &port.to_string(), src.to_str().unwrap()])
             .output()
             .expect("client process");
         print!("{}", String::from_utf8_lossy(&out.stdout));
         eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        server_file(port, &src, &format!("/{name}.bin"));
     }
     let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyts3-venv/bin/python");
     if py.exists() {
@@ -100,6 +116,25 @@ with ts3.query.TS3ServerConnection("telnet://serveradmin:pw@127.0.0.1:" + port) 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
     print("py-ts3 upload=%.0fMB/s download=%.0fMB/s rss=%.1fMB" % (up, down, rss))
 "#;
+
+/// Deletes `remote` on the simulator at `port`; uploads `src` there first when the name is
+/// the warm-up's.
+fn server_file(port: u16, src: &Path, remote: &str) {
+    let mut c = ts3q_blocking::Connection::open(&format!("telnet://serveradmin:pw@127.0.0.1:{port}"))
+        .expect("connect");
+    c.exec(Command::new("use").param("sid", 1)).expect("use");
+    if remote == "/warmup.bin" {
+        c.upload(&Upload::new(remote, 1), &mut std::fs::File::open(src).unwrap())
+            .expect("warm-up upload");
+    }
+    c.exec(
+        Command::new("ftdeletefile")
+            .param("cid", 1)
+            .param("cpw", "")
+            .param("name", remote),
+    )
+    .expect("ftdeletefile");
+}
 
 /// What one TCP connection on loopback carries at most here: `mib` MiB sent from memory in
 /// 1 MiB writes and received into one reused 1 MiB buffer, no file and no protocol. No
@@ -159,19 +194,26 @@ fn case(name: &str, port: u16, src: &Path) {
             c.download(&Download::new(&remote, 1), &mut out).unwrap();
             down = t.elapsed();
         }
-        "ts3q-smol" => {
+        "ts3q-smol" | "ts3q-smol-fs" => {
             (up, down) = smol::block_on(async {
                 let c = ts3q_smol::Connection::connect(options).await.unwrap();
                 c.exec(Command::new("use").param("sid", 1)).await.unwrap();
+                let (up_req, down_req) = (Upload::new(&remote, 1), Download::new(&remote, 1));
                 let t = Instant::now();
-                let mut f = smol::fs::File::open(src).await.unwrap();
-                c.upload(&Upload::new(&remote, 1), &mut f).await.unwrap();
+                if name == "ts3q-smol" {
+                    c.upload_file(&up_req, src).await.unwrap();
+                } else {
+                    let mut f = smol::fs::File::open(src).await.unwrap();
+                    c.upload(&up_req, &mut f).await.unwrap();
+                }
                 let up = t.elapsed();
                 let t = Instant::now();
-                let mut out = smol::fs::File::create(&dst).await.unwrap();
-                c.download(&Download::new(&remote, 1), &mut out)
-                    .await
-                    .unwrap();
+                if name == "ts3q-smol" {
+                    c.download_file(&down_req, &dst).await.unwrap();
+                } else {
+                    let mut out = smol::fs::File::create(&dst).await.unwrap();
+                    c.download(&down_req, &mut out).await.unwrap();
+                }
                 (up, t.elapsed())
             });
         }
@@ -183,15 +225,22 @@ fn case(name: &str, port: u16, src: &Path) {
             (up, down) = rt.block_on(async {
                 let c = ts3q_tokio::Connection::connect(options).await.unwrap();
                 c.exec(Command::new("use").param("sid", 1)).await.unwrap();
+                let (up_req, down_req) = (Upload::new(&remote, 1), Download::new(&remote, 1));
                 let t = Instant::now();
-                let mut f = tokio::fs::File::open(src).await.unwrap();
-                c.upload(&Upload::new(&remote, 1), &mut f).await.unwrap();
+                if name == "ts3q-tokio" {
+                    c.upload_file(&up_req, src).await.unwrap();
+                } else {
+                    let mut f = tokio::fs::File::open(src).await.unwrap();
+                    c.upload(&up_req, &mut f).await.unwrap();
+                }
                 let up = t.elapsed();
                 let t = Instant::now();
-                let mut out = tokio::fs::File::create(&dst).await.unwrap();
-                c.download(&Download::new(&remote, 1), &mut out)
-                    .await
-                    .unwrap();
+                if name == "ts3q-tokio" {
+                    c.download_file(&down_req, &dst).await.unwrap();
+                } else {
+                    let mut out = tokio::fs::File::create(&dst).await.unwrap();
+                    c.download(&down_req, &mut out).await.unwrap();
+                }
                 (up, t.elapsed())
             });
         }

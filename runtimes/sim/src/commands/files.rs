@@ -206,12 +206,22 @@ pub(super) fn ftdeletefile(w: &mut World, cmd: &ParsedCommand) -> Result<Reply, 
         .filter_map(|p| p.get("name").map(|v| v.to_str_lossy().into_owned()))
         .collect();
     let files = w.files.entry(cid).or_default();
+    let mut gone = Vec::new();
+    let mut missing = false;
     for name in names {
-        if files.remove(&name).is_none() {
-            return Err(err::file_not_found());
-        }
+        let Some(entry) = files.remove(&name) else {
+            missing = true;
+            break;
+        };
+        gone.push(entry);
         let prefix = format!("{name}/");
         files.retain(|k, _| !k.starts_with(&prefix));
+    }
+    for entry in gone {
+        w.recycle(entry);
+    }
+    if missing {
+        return Err(err::file_not_found());
     }
     Ok(Reply::ok())
 }
