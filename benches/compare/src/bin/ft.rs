@@ -120,12 +120,16 @@ with ts3.query.TS3ServerConnection("telnet://serveradmin:pw@127.0.0.1:" + port) 
 /// Deletes `remote` on the simulator at `port`; uploads `src` there first when the name is
 /// the warm-up's.
 fn server_file(port: u16, src: &Path, remote: &str) {
-    let mut c = ts3q_blocking::Connection::open(&format!("telnet://serveradmin:pw@127.0.0.1:{port}"))
-        .expect("connect");
+    let mut c =
+        ts3q_blocking::Connection::open(&format!("telnet://serveradmin:pw@127.0.0.1:{port}"))
+            .expect("connect");
     c.exec(Command::new("use").param("sid", 1)).expect("use");
     if remote == "/warmup.bin" {
-        c.upload(&Upload::new(remote, 1), &mut std::fs::File::open(src).unwrap())
-            .expect("warm-up upload");
+        c.upload(
+            &Upload::new(remote, 1),
+            &mut std::fs::File::open(src).unwrap(),
+        )
+        .expect("warm-up upload");
     }
     c.exec(
         Command::new("ftdeletefile")
