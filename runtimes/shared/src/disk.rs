@@ -4,7 +4,7 @@
 //! pipe or a buffer of their own. A transfer goes through one file front to back, so one
 //! thread that reads (or writes) 1 MiB blocks and passes the buffers over a channel, and gets
 //! them back to reuse, does the same work with one hop per megabyte: `benches/compare`'s `ft`
-//! measures the difference. Memory stays fixed: at most [`IN_FLIGHT`] blocks are in use.
+//! measures the difference. Memory stays fixed: at most four blocks are in use per file.
 //!
 //! Opening the file and seeking in it are quick system calls and are made in place; the
 //! reading and writing, which can wait on the disk, happen on the thread.
