@@ -29,3 +29,17 @@ pub fn portable_needs_escaping(s: &[u8]) -> bool {
 pub fn parse_portable(raw: Bytes) -> Result<Items, ParseError> {
     Items::index_with(raw, 0, crate::scan::portable_index)
 }
+
+/// The position of every `byte` in `src` (the framer's newline search), with the tier in use.
+pub fn positions(src: &[u8], byte: u8) -> Vec<usize> {
+    let mut out = Vec::new();
+    crate::scan::positions(src, byte, &mut out);
+    out
+}
+
+/// [`positions`] without the SIMD kernels.
+pub fn portable_positions(src: &[u8], byte: u8) -> Vec<usize> {
+    let mut out = Vec::new();
+    crate::scan::swar::portable_positions(src, byte, &mut out);
+    out
+}

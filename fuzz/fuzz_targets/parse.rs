@@ -7,9 +7,12 @@ use ts3q::{Bytes, Event, Items, Status};
 
 fuzz_target!(|data: &[u8]| {
     let line = Bytes::copy_from_slice(data);
-    // Every SIMD indexer the CPU runs agrees with the portable one on every field.
+    // Every SIMD indexer the CPU runs agrees with the portable one on every field, and so does
+    // the framer's newline search.
+    let newlines = ts3q::internals::portable_positions(data, b'\n');
     for tier in [Tier::Avx2, Tier::Avx512] {
         use_tier(tier);
+        assert_eq!(ts3q::internals::positions(data, b'\n'), newlines);
         if let (Ok(items), Ok(portable)) = (Items::parse(line.clone()), ts3q::internals::parse_portable(line.clone())) {
             assert_eq!(items.len(), portable.len());
             let mut scratch = Vec::new();

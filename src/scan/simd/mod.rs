@@ -1,4 +1,5 @@
-//! SIMD kernels for escaping, unescaping and the field scan: the crate's only `unsafe` code.
+//! SIMD kernels for escaping, unescaping, the field scan and the newline search, and a
+//! prefetch hint: the crate's only `unsafe` code.
 //!
 //! Two tiers on x86-64, picked at run time: `avx512` (AVX-512 BW/VL/VBMI/VBMI2: byte
 //! compress and expand in one instruction) and `avx2` (AVX2: the same work with shuffle
