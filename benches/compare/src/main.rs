@@ -38,6 +38,18 @@ fn rates(bytes: usize, mut jobs: Vec<Job<'_>>) -> Vec<f64> {
     best.into_iter().map(|b| bytes as f64 / b / 1e9).collect()
 }
 
+/// One row per implementation of `op`, in order.
+fn push_rows(rows: &mut Vec<Row>, op: &str, imps: &[&'static str], correct: &[bool], gbps: &[f64]) {
+    for ((&imp, &correct), &gbps) in imps.iter().zip(correct).zip(gbps) {
+        rows.push(Row {
+            op: op.into(),
+            imp,
+            correct,
+            gbps,
+        });
+    }
+}
+
 struct Row {
     op: String,
     imp: &'static str,
@@ -235,18 +247,13 @@ fn main() {
             Box::new(|| enc(s).len()),
         ];
         let gbps = rates(input.len(), jobs);
-        for ((imp, correct), gbps) in ["ts3q", "ts3-query", "ts3"]
-            .into_iter()
-            .zip(correct)
-            .zip(gbps)
-        {
-            rows.push(Row {
-                op: op.into(),
-                imp,
-                correct,
-                gbps,
-            });
-        }
+        push_rows(
+            &mut rows,
+            op,
+            &["ts3q", "ts3-query", "ts3"],
+            &correct,
+            &gbps,
+        );
     }
 
     // unescape
@@ -286,14 +293,7 @@ fn main() {
         ];
         let gbps = rates(escaped.len(), jobs);
         let imps = ["ts3q", "ts3-query", "tsproto-packets", "ts3"];
-        for ((imp, correct), gbps) in imps.into_iter().zip(correct).zip(gbps) {
-            rows.push(Row {
-                op: op.into(),
-                imp,
-                correct,
-                gbps,
-            });
-        }
+        push_rows(&mut rows, op, &imps, &correct, &gbps);
     }
 
     // parse, every value read
@@ -334,14 +334,7 @@ fn main() {
         ];
         let gbps = rates(line.len(), jobs);
         let imps = ["ts3q", "ts3-query", "tsproto-packets", "ts3"];
-        for ((imp, correct), gbps) in imps.into_iter().zip(correct).zip(gbps) {
-            rows.push(Row {
-                op: op.clone(),
-                imp,
-                correct,
-                gbps,
-            });
-        }
+        push_rows(&mut rows, &op, &imps, &correct, &gbps);
     }
 
     // py-ts3 through its own venv.
