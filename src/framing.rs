@@ -133,7 +133,8 @@ impl LineFramer {
         self.max_line
     }
 
-    /// Appends received bytes. Call [`next_frame`](Self::next_frame) until it returns `None`.
+    /// Appends received bytes. Call [`next_frame`](Self::next_frame) until it returns `None`
+    /// before the next push: lines not taken yet are copied again along with the next push's.
     pub fn push(&mut self, mut data: &[u8]) {
         if let Some(d) = &mut self.discard {
             // Skipping an over-long line: only its end is of interest, copy nothing before it.
@@ -207,7 +208,8 @@ impl LineFramer {
             let mut d = Discard::default();
             d.skip(&self.partial[crs..]);
             self.discard = Some(d);
-            self.partial.clear();
+            // Released, not kept: it grew to the maximum line length.
+            self.partial = BytesMut::new();
         }
     }
 

@@ -71,10 +71,10 @@ impl DiskSource {
         std::thread::Builder::new()
             .name("ts3q-file-read".into())
             .spawn(move || loop {
-                let mut block = empty_rx
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
+                let mut block = empty_rx.try_recv().unwrap_or_default();
                 block.clear();
+                // A whole block of room: `read_to_end` would otherwise grow it step by step.
+                block.reserve_exact(BLOCK);
                 // `read_to_end` fills the spare capacity without zeroing it first.
                 let read = (&mut file).take(BLOCK as u64).read_to_end(&mut block);
                 let last = !matches!(read, Ok(n) if n > 0);
@@ -102,7 +102,7 @@ impl Source for DiskSource {
                 return Ok(0);
             };
             let used = std::mem::take(&mut self.current);
-            if let Some(empty) = &self.empty {
+            if let (Some(empty), true) = (&self.empty, used.capacity() > 0) {
                 let _ = empty.try_send(used);
             }
             self.at = 0;
