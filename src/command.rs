@@ -288,10 +288,8 @@ impl Command {
 
     /// The command line, `\n` included, checked against `set`.
     pub fn compile(&self, set: Mode) -> Result<Bytes, CommandError> {
-        self.check(set)?;
-        let mut out = BytesMut::with_capacity(self.buf.len() + 1);
-        out.extend_from_slice(&self.buf);
-        out.put_u8(b'\n');
+        let mut out = BytesMut::with_capacity(self.len());
+        self.compile_into(set, &mut out)?;
         Ok(out.freeze())
     }
 

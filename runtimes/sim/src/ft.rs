@@ -12,7 +12,7 @@ use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::{future, Async, Timer};
 
 use crate::conn::lock;
-use crate::world::{FileEntry, TransferKind, World};
+use crate::world::{FileEntry, TransferKind};
 use crate::Shared;
 
 pub const KEY_LEN: usize = 32;
@@ -66,13 +66,12 @@ pub async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>) {
             let want = size.saturating_sub(seekpos).min(cut.unwrap_or(u64::MAX));
             let mut data = {
                 let mut w = lock(&shared.world);
-                let old = |w: &World| w.files.get(&t.cid).and_then(|f| f.get(&t.name)).cloned();
-                let keep = old(&w).map_or(0, |f| (seekpos as usize).min(f.data.len()));
+                let old = w.files.get(&t.cid).and_then(|f| f.get(&t.name));
+                let old = old.map(|f| Arc::clone(&f.data)).unwrap_or_default();
+                let keep = &old[..(seekpos as usize).min(old.len())];
                 // An absurd announced size is capped instead of failing the allocation.
-                let mut data = w.upload_buffer(keep + want.min(RESERVE_MAX) as usize);
-                if let Some(f) = old(&w) {
-                    data.extend_from_slice(&f.data[..keep]);
-                }
+                let mut data = w.upload_buffer(keep.len() + want.min(RESERVE_MAX) as usize);
+                data.extend_from_slice(keep);
                 data
             };
             let got = receive(&mut io, &mut data, want).await;

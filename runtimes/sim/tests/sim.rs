@@ -938,22 +938,13 @@ fn binary_has_help_and_version() {
 
 #[test]
 fn binary_prints_ports_and_serves() {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ts3-sim"))
-        .args([
-            "--query-port",
-            "0",
-            "--client-query-port",
-            "0",
-            "--ft-port",
-            "0",
-            "--password",
-            "pw",
-            "--demo",
-            "--no-flood",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = ts3_sim::testing::sim_command_for(
+        env!("CARGO_BIN_EXE_ts3-sim"),
+        &["--password", "pw", "--demo", "--no-flood"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut lines = Vec::new();
     for _ in 0..3 {

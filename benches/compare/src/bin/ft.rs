@@ -58,7 +58,7 @@ fn main() {
     // The simulator keeps the memory of deleted files for later uploads. One upload and delete
     // first, so that every client below, the first one included, uploads into memory that is
     // already resident (each deletes its file after checking it).
-    server_file(port, &src, "/warmup.bin");
+    server_file(port, "/warmup.bin", Some(&src));
     // `-fs`: the same runtime with its own async file types instead of `upload_file` /
     // `download_file`, to show what those cost.
     for name in [
@@ -74,7 +74,7 @@ fn main() {
             .expect("client process");
         print!("{}", String::from_utf8_lossy(&out.stdout));
         eprint!("{}", String::from_utf8_lossy(&out.stderr));
-        server_file(port, &src, &format!("/{name}.bin"));
+        server_file(port, &format!("/{name}.bin"), None);
     }
     let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyts3-venv/bin/python");
     if py.exists() {
@@ -117,19 +117,18 @@ with ts3.query.TS3ServerConnection("telnet://serveradmin:pw@127.0.0.1:" + port) 
     print("py-ts3 upload=%.0fMB/s download=%.0fMB/s rss=%.1fMB" % (up, down, rss))
 "#;
 
-/// Deletes `remote` on the simulator at `port`; uploads `src` there first when the name is
-/// the warm-up's.
-fn server_file(port: u16, src: &Path, remote: &str) {
+/// Deletes `remote` on the simulator at `port`, after uploading `upload` there first if given.
+fn server_file(port: u16, remote: &str, upload: Option<&Path>) {
     let mut c =
         ts3q_blocking::Connection::open(&format!("telnet://serveradmin:pw@127.0.0.1:{port}"))
             .expect("connect");
     c.exec(Command::new("use").param("sid", 1)).expect("use");
-    if remote == "/warmup.bin" {
+    if let Some(src) = upload {
         c.upload(
             &Upload::new(remote, 1),
             &mut std::fs::File::open(src).unwrap(),
         )
-        .expect("warm-up upload");
+        .expect("upload");
     }
     c.exec(
         Command::new("ftdeletefile")
