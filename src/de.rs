@@ -32,6 +32,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
@@ -75,7 +76,10 @@ impl de::Error for DeError {
 impl<'a> Item<'a> {
     /// Deserializes this item into `T` (a struct with a field per key, or a map).
     pub fn deserialize<T: de::Deserialize<'a>>(&self) -> Result<T, DeError> {
-        T::deserialize(ItemDe { item: *self })
+        T::deserialize(ItemDe {
+            item: *self,
+            skips: None,
+        })
     }
 }
 
@@ -100,12 +104,12 @@ struct ItemsDe<'a> {
 }
 
 impl<'a> ItemsDe<'a> {
-    fn first(mut self) -> Result<ItemDe<'a>, DeError> {
+    fn first(mut self) -> Result<ItemDe<'a, 'a>, DeError> {
         let item = self
             .items
             .next()
             .ok_or_else(|| de::Error::custom("no item"))?;
-        Ok(ItemDe { item })
+        Ok(ItemDe { item, skips: None })
     }
 }
 
@@ -117,7 +121,10 @@ impl<'de> de::Deserializer<'de> for ItemsDe<'de> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        v.visit_seq(ItemSeq { items: self.items })
+        v.visit_seq(ItemSeq {
+            items: self.items,
+            skips: Skips::default(),
+        })
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -148,6 +155,8 @@ impl<'de> de::Deserializer<'de> for ItemsDe<'de> {
 
 struct ItemSeq<'a> {
     items: ItemsIter<'a>,
+    /// What the items read so far taught about keys the element type ignores.
+    skips: Skips<'a>,
 }
 
 impl<'de> SeqAccess<'de> for ItemSeq<'de> {
@@ -159,7 +168,12 @@ impl<'de> SeqAccess<'de> for ItemSeq<'de> {
     ) -> Result<Option<T::Value>, DeError> {
         self.items
             .next()
-            .map(|item| seed.deserialize(ItemDe { item }))
+            .map(|item| {
+                seed.deserialize(ItemDe {
+                    item,
+                    skips: Some(&mut self.skips),
+                })
+            })
             .transpose()
     }
 
@@ -169,12 +183,13 @@ impl<'de> SeqAccess<'de> for ItemSeq<'de> {
 }
 
 /// One item: a map from its keys to its values.
-#[derive(Clone, Copy)]
-struct ItemDe<'a> {
+struct ItemDe<'a, 's> {
     item: Item<'a>,
+    /// Shared by the items of one sequence.
+    skips: Option<&'s mut Skips<'a>>,
 }
 
-impl<'de> de::Deserializer<'de> for ItemDe<'de> {
+impl<'de> de::Deserializer<'de> for ItemDe<'de, '_> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
@@ -182,19 +197,17 @@ impl<'de> de::Deserializer<'de> for ItemDe<'de> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        v.visit_map(Fields {
-            fields: self.item.iter(),
-            value: None,
-        })
+        v.visit_map(Fields::new(self.item, None))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _: &'static str,
-        _: &'static [&'static str],
+        fields: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
-        self.deserialize_map(v)
+        let skips = self.skips.map(|s| s.of(fields));
+        v.visit_map(Fields::new(self.item, skips))
     }
 
     serde::forward_to_deserialize_any! {
@@ -228,46 +241,210 @@ impl<'de> de::Deserializer<'de> for KeyDe<'de> {
     }
 }
 
-struct Fields<'a, I> {
-    fields: I,
-    value: Option<(&'a [u8], Value<'a>)>,
+/// The keys a struct ignores, learned from the first items of a sequence so that later items
+/// skip them without a call into serde (a `clientlist` item has some 30 keys; a struct often
+/// names a handful).
+///
+/// A key is skipped only at a position where an earlier item had the same key, when the
+/// struct's field list (aliases included) does not name it and the struct's `Deserialize`
+/// read its value as ignored: a derived struct ignores such a key every time (or, with
+/// `deny_unknown_fields`, failed at the first item).
+#[derive(Default)]
+struct Skips<'a> {
+    /// The field list the positions were learned for (one per element type).
+    fields: &'static [&'static str],
+    /// Per key position (up to 64): the key seen there, and whether it is skipped.
+    at: Vec<Known<'a>>,
 }
 
-impl<'de, I: Iterator<Item = (&'de [u8], Value<'de>)>> MapAccess<'de> for Fields<'de, I> {
+/// The key seen at one position.
+struct Known<'a> {
+    key: &'a [u8],
+    skip: bool,
+    /// The key's first 32 bytes, zero-padded, and a mask of the bytes that are the key's: a
+    /// key up to 32 bytes long is compared in four wide operations, without a loop.
+    head: [u128; 2],
+    mask: [u128; 2],
+}
+
+impl<'a> Known<'a> {
+    fn new(key: &'a [u8], skip: bool) -> Self {
+        let mut padded = [0u8; 32];
+        let n = key.len().min(32);
+        padded[..n].copy_from_slice(&key[..n]);
+        let mut ones = [0u8; 32];
+        ones[..n].fill(0xff);
+        let wide = |b: &[u8; 32], i: usize| {
+            let mut w = [0u8; 16];
+            w.copy_from_slice(&b[i..i + 16]);
+            u128::from_le_bytes(w)
+        };
+        Known {
+            key,
+            skip,
+            head: [wide(&padded, 0), wide(&padded, 16)],
+            mask: [wide(&ones, 0), wide(&ones, 16)],
+        }
+    }
+
+    /// Whether the key of field `i` of `item` is this one.
+    #[inline(always)]
+    fn is_key_of(&self, item: &Item<'_>, i: usize) -> bool {
+        let Some((line, start, end)) = item.key_span(i) else {
+            return false;
+        };
+        if end.wrapping_sub(start) != self.key.len() {
+            return false;
+        }
+        // Up to 32 bytes, read whole from the line (what follows the key is masked off).
+        let block = line.get(start..).and_then(|b| b.first_chunk::<32>());
+        if let (true, Some(b)) = (self.key.len() <= 32, block) {
+            let (lo, hi) = b.split_at(16);
+            let wide = |h: &[u8]| h.first_chunk::<16>().map_or(0, |w| u128::from_le_bytes(*w));
+            let diff = ((wide(lo) ^ self.head[0]) & self.mask[0])
+                | ((wide(hi) ^ self.head[1]) & self.mask[1]);
+            return diff == 0;
+        }
+        line.get(start..end) == Some(self.key)
+    }
+}
+
+impl<'a> Skips<'a> {
+    /// These skips, emptied first when they were learned for another field list.
+    fn of(&mut self, fields: &'static [&'static str]) -> &mut Self {
+        if !std::ptr::eq(self.fields, fields) {
+            self.fields = fields;
+            self.at.clear();
+        }
+        self
+    }
+
+    /// Which of the first 64 positions of `item` are read (bit `p` for position `p`); one
+    /// tight pass before serde is called, rather than a check between its calls.
+    #[inline]
+    fn kept(&self, item: &Item<'_>) -> u64 {
+        let mut kept = u64::MAX;
+        for (pos, known) in self.at.iter().enumerate() {
+            if known.skip && known.is_key_of(item, pos) {
+                kept &= !(1 << pos);
+            }
+        }
+        kept
+    }
+
+    /// Records how the value of `key`, the key at `pos`, was read.
+    #[inline]
+    fn learn(&mut self, pos: usize, key: &'a [u8], ignored: bool) {
+        // A key read for real at a known position needs no record: that position's entry
+        // either is not skipped or names another key.
+        if !ignored && pos < self.at.len() {
+            return;
+        }
+        let skip = ignored && !self.fields.iter().any(|f| f.as_bytes() == key);
+        // Positions are learned in order (a skipped position is one already known), up to
+        // the 64 that `kept` describes.
+        if let Some(slot) = self.at.get_mut(pos) {
+            *slot = Known::new(key, skip);
+        } else if pos == self.at.len() && pos < 64 {
+            self.at.push(Known::new(key, skip));
+        }
+    }
+}
+
+struct Fields<'a, 's> {
+    item: Item<'a>,
+    /// Positions below 64 still to read, one bit each.
+    kept: u64,
+    /// Position of the next field from 64 on.
+    beyond: usize,
+    skips: Option<&'s mut Skips<'a>>,
+    /// Position of the key whose value comes next. (Only the position is kept: a stored
+    /// key and value, read back at once, stalled on store forwarding.)
+    value: Option<usize>,
+}
+
+impl<'a, 's> Fields<'a, 's> {
+    fn new(item: Item<'a>, skips: Option<&'s mut Skips<'a>>) -> Self {
+        Fields {
+            kept: skips.as_ref().map_or(u64::MAX, |s| s.kept(&item)),
+            item,
+            beyond: 64,
+            skips,
+            value: None,
+        }
+    }
+}
+
+impl<'de> MapAccess<'de> for Fields<'de, '_> {
     type Error = DeError;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
-        let Some((key, value)) = self.fields.next() else {
+        let pos = match self.kept {
+            0 => {
+                self.beyond += 1;
+                self.beyond - 1
+            }
+            kept => {
+                self.kept &= kept - 1;
+                kept.trailing_zeros() as usize
+            }
+        };
+        let Some(key) = self.item.key_at(pos) else {
+            // Past the last field: nothing is left, at any position.
+            self.kept = 0;
+            self.beyond = pos;
             return Ok(None);
         };
-        self.value = Some((key, value));
+        self.value = Some(pos);
         seed.deserialize(KeyDe(key)).map(Some)
     }
 
+    #[inline]
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let (key, value) = self
+        let (pos, (key, value)) = self
             .value
             .take()
+            .and_then(|pos| Some((pos, self.item.field_at(pos)?)))
             .ok_or_else(|| de::Error::custom("a value without its key"))?;
+        let ignored = Cell::new(false);
+        let de = ValueDe {
+            key,
+            value,
+            ignored: Some(&ignored),
+        };
         // An error a type's own Deserialize raised (`custom`) gets the key and value too.
-        seed.deserialize(ValueDe { key, value })
-            .map_err(|e| match e.key {
-                None => ValueDe { key, value }.error(e.msg),
-                Some(_) => e,
-            })
+        let out = seed.deserialize(de).map_err(|e| match e.key {
+            None => ValueDe::new(key, value).error(e.msg),
+            Some(_) => e,
+        })?;
+        if let Some(skips) = self.skips.as_mut() {
+            skips.learn(pos, key, ignored.get());
+        }
+        Ok(out)
     }
 }
 
 /// One value, with its key for error messages.
-struct ValueDe<'a> {
+struct ValueDe<'a, 'c> {
     key: &'a [u8],
     value: Value<'a>,
+    /// Set when the value is read as ignored (`IgnoredAny`).
+    ignored: Option<&'c Cell<bool>>,
 }
 
-impl<'a> ValueDe<'a> {
+impl<'a> ValueDe<'a, '_> {
+    fn new(key: &'a [u8], value: Value<'a>) -> Self {
+        ValueDe {
+            key,
+            value,
+            ignored: None,
+        }
+    }
+
     fn error(&self, msg: impl fmt::Display) -> DeError {
         let shown = if is_secret_key(self.key) {
             "<redacted>".to_string()
@@ -373,7 +550,7 @@ macro_rules! numbers {
     )*};
 }
 
-impl<'de> de::Deserializer<'de> for ValueDe<'de> {
+impl<'de> de::Deserializer<'de> for ValueDe<'de, '_> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
@@ -454,31 +631,29 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
     /// borrow like whole values do.
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         let key = self.key;
-        match self.text()? {
-            // Borrowed: split lazily, no list of parts allocated.
-            Cow::Borrowed(s) => {
-                let parts = s.split(',').filter(|_| !s.is_empty());
-                let parts = parts.map(move |p| TextDe {
-                    key,
-                    text: Cow::Borrowed(p),
-                });
-                let mut seq = de::value::SeqDeserializer::new(parts);
+        match self.value.bytes() {
+            // Borrowed: split as the visitor asks, its length known up front (one allocation
+            // for a `Vec`), each element checked as text only if read as text.
+            Cow::Borrowed(b) => {
+                let mut list = List::new(key, b);
+                let out = v.visit_seq(&mut list)?;
+                match list.left {
+                    0 => Ok(out),
+                    n => Err(de::Error::invalid_length(list.read + n, &"fewer elements")),
+                }
+            }
+            // Unescaped into a buffer of its own: the elements are owned copies.
+            Cow::Owned(b) => {
+                let parts: Vec<TextDe<'de>> = List::new(key, &b)
+                    .map(|p| TextDe {
+                        key,
+                        text: Cow::Owned(p.to_vec()),
+                    })
+                    .collect();
+                let mut seq = de::value::SeqDeserializer::new(parts.into_iter());
                 let out = v.visit_seq(&mut seq)?;
                 seq.end()?;
                 Ok(out)
-            }
-            Cow::Owned(s) => {
-                let parts: Vec<TextDe<'de>> = match s.is_empty() {
-                    true => Vec::new(),
-                    false => s
-                        .split(',')
-                        .map(|p| TextDe {
-                            key,
-                            text: Cow::Owned(p.to_string()),
-                        })
-                        .collect(),
-                };
-                v.visit_seq(de::value::SeqDeserializer::new(parts.into_iter()))
             }
         }
     }
@@ -526,16 +701,85 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        if let Some(ignored) = self.ignored {
+            ignored.set(true);
+        }
         v.visit_unit()
     }
 
     serde::forward_to_deserialize_any! { i128 u128 }
 }
 
+/// The elements of a list value, split at commas as they are read.
+struct List<'a, 'p> {
+    key: &'a [u8],
+    rest: &'p [u8],
+    /// Elements not read yet.
+    left: usize,
+    /// Elements read.
+    read: usize,
+}
+
+impl<'a, 'p> List<'a, 'p> {
+    fn new(key: &'a [u8], list: &'p [u8]) -> Self {
+        let left = match list.is_empty() {
+            true => 0,
+            false => list.iter().filter(|&&b| b == b',').count() + 1,
+        };
+        List {
+            key,
+            rest: list,
+            left,
+            read: 0,
+        }
+    }
+}
+
+impl<'p> Iterator for List<'_, 'p> {
+    type Item = &'p [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'p [u8]> {
+        self.left = self.left.checked_sub(1)?;
+        self.read += 1;
+        // Elements are a few digits: a plain search beats a call into `memchr`.
+        let (part, rest) = match self.rest.iter().position(|&b| b == b',') {
+            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+            None => (self.rest, &[][..]),
+        };
+        self.rest = rest;
+        Some(part)
+    }
+}
+
+impl<'de> SeqAccess<'de> for List<'de, 'de> {
+    type Error = DeError;
+
+    #[inline]
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        let key = self.key;
+        self.next()
+            .map(|p| {
+                seed.deserialize(TextDe {
+                    key,
+                    text: Cow::Borrowed(p),
+                })
+            })
+            .transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left)
+    }
+}
+
 /// One element of a list value.
 struct TextDe<'a> {
     key: &'a [u8],
-    text: Cow<'a, str>,
+    text: Cow<'a, [u8]>,
 }
 
 impl<'de> IntoDeserializer<'de, DeError> for TextDe<'de> {
@@ -547,15 +791,30 @@ impl<'de> IntoDeserializer<'de, DeError> for TextDe<'de> {
 }
 
 impl TextDe<'_> {
+    fn error(&self, msg: impl fmt::Display) -> DeError {
+        let shown = match is_secret_key(self.key) {
+            true => "<redacted>".to_string(),
+            false => String::from_utf8_lossy(&self.text).into_owned(),
+        };
+        DeError {
+            key: Some(String::from_utf8_lossy(self.key).into_owned()),
+            value: Some(shown),
+            msg: msg.to_string(),
+        }
+    }
+
+    fn str(&self) -> Result<&str, DeError> {
+        std::str::from_utf8(&self.text).map_err(|_| self.error("a list element is not UTF-8"))
+    }
+
     fn number<T: Number>(&self, what: &str) -> Result<T, DeError> {
-        if let Some(n) = T::from_digits(self.text.as_bytes()) {
+        if let Some(n) = T::from_digits(&self.text) {
             return Ok(n);
         }
-        self.text.trim().parse().map_err(|_| DeError {
-            key: Some(String::from_utf8_lossy(self.key).into_owned()),
-            value: Some(self.text.to_string()),
-            msg: format!("a list element is not {what}"),
-        })
+        self.str()?
+            .trim()
+            .parse()
+            .map_err(|_| self.error(format_args!("a list element is not {what}")))
     }
 }
 
@@ -563,9 +822,17 @@ impl<'de> de::Deserializer<'de> for TextDe<'de> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        let key = self.key;
+        let not_text = |text| TextDe { key, text }.error("a list element is not UTF-8");
         match self.text {
-            Cow::Borrowed(s) => v.visit_borrowed_str(s),
-            Cow::Owned(s) => v.visit_string(s),
+            Cow::Borrowed(b) => match std::str::from_utf8(b) {
+                Ok(s) => v.visit_borrowed_str(s),
+                Err(_) => Err(not_text(Cow::Borrowed(b))),
+            },
+            Cow::Owned(b) => match String::from_utf8(b) {
+                Ok(s) => v.visit_string(s),
+                Err(e) => Err(not_text(Cow::Owned(e.into_bytes()))),
+            },
         }
     }
 
@@ -598,7 +865,7 @@ impl<'de> de::Deserializer<'de> for TextDe<'de> {
         _: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
-        v.visit_enum(self.text.into_owned().into_deserializer())
+        v.visit_enum(self.str()?.to_owned().into_deserializer())
     }
 
     serde::forward_to_deserialize_any! {

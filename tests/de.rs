@@ -200,3 +200,180 @@ fn definitions_enums_read_their_integer_form() {
     let err = ev.deserialize::<Text>().unwrap_err();
     assert!(err.to_string().contains("targetmode"), "{err}");
 }
+
+/// Later items skip the keys the first items showed the struct ignores; a key the struct
+/// wants is never skipped, whatever sat at its position before.
+#[test]
+fn skipped_keys_never_hide_a_wanted_one() {
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Cd {
+        cd: Option<u32>,
+    }
+    // Same lengths, swapped: position 0 was an ignored `ab`, then holds `cd`.
+    let r = response("ab=1 cd=2|cd=3 ab=4|ab=5 cd=6|xy=7 cd=8 zz=9|cd=10");
+    let got: Vec<Cd> = r.deserialize().unwrap();
+    let cds: Vec<_> = got.iter().map(|c| c.cd).collect();
+    assert_eq!(cds, [Some(2), Some(3), Some(6), Some(8), Some(10)]);
+
+    // Keys that differ from an ignored one only in their last byte, at every length around
+    // the wide compare (16 and 32 bytes), and last on the line.
+    for len in [1, 7, 8, 15, 16, 17, 31, 32, 33, 40, 64] {
+        let ignored = format!("{}b", "k".repeat(len - 1));
+        let wanted = format!("{}c", "k".repeat(len - 1));
+        let r = response(&format!(
+            "{ignored}=1 x=0|{ignored}=2 x=0|{wanted}=3 x=0|x=0 {wanted}=4|{wanted}=5"
+        ));
+        let got: Vec<Option<u32>> = only(&r, &wanted).into_iter().map(|o| o.0).collect();
+        assert_eq!(got, [None, None, Some(3), Some(4), Some(5)], "len {len}");
+    }
+}
+
+/// Beyond the 64 positions that are learned, keys are read one by one as before.
+#[test]
+fn items_of_many_keys() {
+    let keys: Vec<String> = (0..70).map(|i| format!("key{i}")).collect();
+    let item = |n: u32| -> String {
+        let fields: Vec<String> = keys.iter().map(|k| format!("{k}={n}")).collect();
+        fields.join(" ")
+    };
+    let r = response(&[item(1), item(2), item(3)].join("|"));
+    #[derive(Deserialize)]
+    struct Two {
+        key3: u32,
+        key66: u32,
+    }
+    let got: Vec<Two> = r.deserialize().unwrap();
+    let pairs: Vec<_> = got.iter().map(|t| (t.key3, t.key66)).collect();
+    assert_eq!(pairs, [(1, 1), (2, 2), (3, 3)]);
+}
+
+/// A field whose own value is read as ignored (`IgnoredAny`) is still a field: later items
+/// offer it; aliases are fields too; `deny_unknown_fields` still sees every unknown key.
+#[test]
+fn what_a_struct_names_is_never_skipped() {
+    #[derive(Deserialize)]
+    struct Presence {
+        #[allow(dead_code)]
+        client_away: serde::de::IgnoredAny,
+        clid: u32,
+    }
+    let r = response("clid=1 client_away=0 x=1|clid=2 client_away=1 x=2|clid=3 client_away=0");
+    let got: Vec<Presence> = r.deserialize().unwrap();
+    assert_eq!(got.iter().map(|p| p.clid).collect::<Vec<_>>(), [1, 2, 3]);
+
+    #[derive(Deserialize)]
+    struct Aliased {
+        #[serde(alias = "cid")]
+        channel: u32,
+    }
+    let r = response("cid=4 x=1|cid=5 x=2|channel=6 x=3");
+    let got: Vec<Aliased> = r.deserialize().unwrap();
+    assert_eq!(got.iter().map(|a| a.channel).collect::<Vec<_>>(), [4, 5, 6]);
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Strict {
+        #[allow(dead_code)]
+        clid: u32,
+    }
+    assert!(response("clid=1|clid=2")
+        .deserialize::<Vec<Strict>>()
+        .is_ok());
+    let e = response("clid=1|clid=2 x=1")
+        .deserialize::<Vec<Strict>>()
+        .unwrap_err();
+    assert!(e.to_string().contains("unknown field `x`"), "{e}");
+    let e = response("clid=1 x=1|clid=2")
+        .deserialize::<Vec<Strict>>()
+        .unwrap_err();
+    assert!(e.to_string().contains("unknown field `x`"), "{e}");
+}
+
+/// Lists: the length is known up front, elements borrow or are owned like values, and a
+/// tuple of the wrong length is an error.
+#[test]
+fn lists_of_every_shape() {
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct L<'a> {
+        groups: Vec<u32>,
+        names: Vec<String>,
+        #[serde(borrow)]
+        plain: Vec<&'a str>,
+        flags: Vec<bool>,
+        pair: (u8, i16),
+    }
+    let r = response(
+        "groups= names=a\\sb,c plain=x flags=1,0,1 pair=7,-3|\
+         groups=6 names=x,y plain=p,q flags= pair=0,0",
+    );
+    let got: Vec<L> = r.deserialize().unwrap();
+    assert_eq!(got[0].groups, Vec::<u32>::new());
+    assert_eq!(got[0].names, ["a b", "c"]);
+    assert_eq!(got[0].flags, [true, false, true]);
+    assert_eq!(got[0].pair, (7, -3));
+    assert_eq!(got[1].groups, [6]);
+    assert_eq!(got[1].plain, ["p", "q"]);
+    assert!(got[1].flags.is_empty());
+
+    #[derive(Debug, Deserialize)]
+    struct Pair {
+        #[allow(dead_code)]
+        pair: (u8, u8),
+    }
+    for bad in ["pair=1,2,3", "pair=1", "pair=1,x"] {
+        let e = response(bad).deserialize::<Pair>().unwrap_err();
+        assert!(e.to_string().contains("pair"), "{bad}: {e}");
+    }
+    #[derive(Debug, Deserialize)]
+    struct Groups {
+        #[allow(dead_code)]
+        client_servergroups: Vec<u32>,
+    }
+    let e = response("client_servergroups=6,x8")
+        .deserialize::<Groups>()
+        .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("client_servergroups"));
+    assert_eq!(e.value.as_deref(), Some("x8"));
+}
+
+/// One `Option<u32>` per item, for a key named at run time, read through the same path as a
+/// derived struct (`deserialize_struct` with a field list, unknown keys ignored).
+#[derive(Debug)]
+struct Only(Option<u32>);
+
+thread_local! {
+    static WANTED: std::cell::Cell<&'static [&'static str]> = const { std::cell::Cell::new(&[]) };
+}
+
+fn only(r: &Response, name: &str) -> Vec<Only> {
+    // serde's field lists are 'static: one small leak per call, in a test.
+    let name: &'static str = String::leak(name.to_string());
+    WANTED.with(|w| w.set(Box::leak(Box::new([name]))));
+    r.deserialize().unwrap()
+}
+
+impl<'de> Deserialize<'de> for Only {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Only, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, Visitor};
+        struct V(&'static str);
+        impl<'de> Visitor<'de> for V {
+            type Value = Only;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an item")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Only, A::Error> {
+                let mut found = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == self.0 {
+                        found = Some(map.next_value::<u32>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Only(found))
+            }
+        }
+        let fields = WANTED.with(|w| w.get());
+        d.deserialize_struct("Only", fields, V(fields[0]))
+    }
+}

@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 
 use crate::error::{FieldError, ParseError};
-use crate::escape::unescape_bytes;
 use crate::scan::{index, Field, CLEAN, MAX_LINE};
 
 /// A list of items: the raw line plus its index.
@@ -424,6 +423,30 @@ impl<'a> Item<'a> {
             .map(move |f| (&raw[f.start as usize..f.eq as usize], value_of(raw, f)))
     }
 
+    /// The key of field `i`.
+    #[inline]
+    pub(crate) fn key_at(&self, i: usize) -> Option<&'a [u8]> {
+        let f = self.fields.get(i)?;
+        self.raw.get(f.start as usize..f.eq as usize)
+    }
+
+    /// The line the item is part of, and where the key of field `i` lies in it.
+    #[inline]
+    pub(crate) fn key_span(&self, i: usize) -> Option<(&'a [u8], usize, usize)> {
+        let f = self.fields.get(i)?;
+        Some((self.raw, f.start as usize, f.eq as usize))
+    }
+
+    /// Field `i`, as (key, value).
+    #[inline]
+    pub(crate) fn field_at(&self, i: usize) -> Option<(&'a [u8], Value<'a>)> {
+        let f = self.fields.get(i)?;
+        Some((
+            self.raw.get(f.start as usize..f.eq as usize)?,
+            value_of(self.raw, f),
+        ))
+    }
+
     /// Keys in order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + 'a {
         self.iter().map(|(k, _)| k)
@@ -543,7 +566,10 @@ impl<'a> Value<'a> {
         if self.clean {
             Cow::Borrowed(self.raw)
         } else {
-            unescape_bytes(self.raw)
+            // The indexer saw a backslash: no second search for it.
+            let mut out = Vec::with_capacity(self.raw.len());
+            crate::scan::unescape_from(self.raw, 0, &mut out);
+            Cow::Owned(out)
         }
     }
 
@@ -625,6 +651,33 @@ impl fmt::Debug for Value<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Values read alike on every tier: `decode` and `bytes` hand the unescaper a value that
+    /// need not start with its backslash (the portable tier once read its first byte as one,
+    /// so `Al\sCapone` became `\l Capone` on CPUs without AVX2).
+    #[test]
+    fn values_read_alike_on_every_tier() {
+        use crate::scan::simd::{detect, use_tier, Tier};
+        let items = Items::parse(Bytes::from_static(
+            b"a=Al\\sCapone b=x\\\\y\\pz c=\\s d=plain e=\\\\ f=\\q",
+        ))
+        .unwrap();
+        let item = items.first().unwrap();
+        let want: [&[u8]; 6] = [b"Al Capone", b"x\\y|z", b" ", b"plain", b"\\", b"\\q"];
+        let mut buf = Vec::new();
+        for tier in [Tier::Portable, Tier::Avx2, Tier::Avx512] {
+            let used = use_tier(tier);
+            for ((key, v), want) in item.iter().zip(want) {
+                let key = String::from_utf8_lossy(key);
+                assert_eq!(v.decode(&mut buf), want, "{used:?} decode {key}");
+                assert_eq!(&*v.bytes(), want, "{used:?} bytes {key}");
+                let mut out = vec![b'>'];
+                v.unescape_into(&mut out);
+                assert_eq!(&out[1..], want, "{used:?} unescape_into {key}");
+            }
+        }
+        use_tier(detect());
+    }
 
     fn capacity(items: &Items) -> usize {
         items.len();

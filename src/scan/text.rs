@@ -115,7 +115,12 @@ pub(crate) fn unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
     dispatch!(
         simd::avx512::unescape_into(rest, out),
         simd::avx2::unescape_into(rest, out),
-        portable_unescape_from(rest, 0, out),
+        // `rest` starts at a backslash only when `first` was found by a search, not when a
+        // caller that knows of some backslash passes 0: find it.
+        match portable_find_backslash(rest) {
+            Some(at) => portable_unescape_from(rest, at, out),
+            None => out.extend_from_slice(rest),
+        },
     )
 }
 

@@ -163,7 +163,22 @@ type Kernel = unsafe fn(&[u8], &mut [MaybeUninit<u8>]) -> (usize, usize);
 unsafe fn unescape_with(mut src: &[u8], out: &mut Vec<u8>, kernel: Kernel) {
     while !src.is_empty() {
         // Unescaping never grows the text, and the last store may write 64 bytes past it.
-        out.reserve(src.len() + 64);
+        let room = src.len() + 64;
+        if out.capacity() - out.len() < room && src.len() <= SHORT {
+            // A short value into a buffer sized to fit it (`unescape_bytes` allocates the
+            // escaped length): through a stack block, so the buffer is not reallocated for
+            // the kernel's slack.
+            let mut stage = [MaybeUninit::<u8>::uninit(); SHORT + 64];
+            // SAFETY: the caller vouches for the CPU features.
+            let (read, written) = unsafe { kernel(src, &mut stage) };
+            // SAFETY: the kernel initialised `stage[..written]`.
+            out.extend_from_slice(unsafe {
+                std::slice::from_raw_parts(stage.as_ptr().cast::<u8>(), written)
+            });
+            src = &src[read..];
+            continue;
+        }
+        out.reserve(room);
         let len = out.len();
         // SAFETY: the caller vouches for the CPU features.
         let (read, written) = unsafe { kernel(src, out.spare_capacity_mut()) };
@@ -172,6 +187,9 @@ unsafe fn unescape_with(mut src: &[u8], out: &mut Vec<u8>, kernel: Kernel) {
         src = &src[read..];
     }
 }
+
+/// Values up to this long are unescaped through a stack block when the output has no slack.
+const SHORT: usize = 256;
 
 /// Appends what `kernel` (an escape kernel) makes of `src` to `out`, through a stack block.
 ///
