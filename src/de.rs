@@ -153,6 +153,9 @@ impl<'de> de::Deserializer<'de> for ItemsDe<'de> {
     }
 }
 
+/// Sequences of at least this many items learn which keys to skip.
+const LEARN_FROM: usize = 16;
+
 struct ItemSeq<'a> {
     items: ItemsIter<'a>,
     /// What the items read so far taught about keys the element type ignores.
@@ -166,14 +169,12 @@ impl<'de> SeqAccess<'de> for ItemSeq<'de> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, DeError> {
-        self.items
-            .next()
-            .map(|item| {
-                seed.deserialize(ItemDe {
-                    item,
-                    skips: Some(&mut self.skips),
-                })
-            })
+        let item = self.items.next();
+        // Learning costs about what skipping saves on a dozen items: a short sequence reads
+        // every key.
+        let learnt = self.skips.width > 0;
+        let skips = (learnt || self.items.len() >= LEARN_FROM).then_some(&mut self.skips);
+        item.map(|item| seed.deserialize(ItemDe { item, skips }))
             .transpose()
     }
 
@@ -255,6 +256,11 @@ struct Skips<'a> {
     fields: &'static [&'static str],
     /// Per key position (up to 64): the key seen there, and whether it is skipped.
     at: Vec<Known<'a>>,
+    /// The number of keys of the first item (up to 64): room for the positions, reserved
+    /// once.
+    width: usize,
+    /// Bit `n` is set when a listed name is `n` bytes long (a quick "not listed").
+    lengths: u64,
 }
 
 /// The key seen at one position.
@@ -268,22 +274,28 @@ struct Known<'a> {
 }
 
 impl<'a> Known<'a> {
-    fn new(key: &'a [u8], skip: bool) -> Self {
-        let mut padded = [0u8; 32];
+    /// `key`, with `block`, the 32 bytes of the line from its start when the line has them.
+    fn new(key: &'a [u8], skip: bool, block: Option<&[u8; 32]>) -> Self {
         let n = key.len().min(32);
-        padded[..n].copy_from_slice(&key[..n]);
-        let mut ones = [0u8; 32];
-        ones[..n].fill(0xff);
-        let wide = |b: &[u8; 32], i: usize| {
-            let mut w = [0u8; 16];
-            w.copy_from_slice(&b[i..i + 16]);
-            u128::from_le_bytes(w)
+        let ones = |len: usize| match len {
+            16.. => u128::MAX,
+            len => (1u128 << (8 * len)) - 1,
+        };
+        let mask = [ones(n), ones(n.saturating_sub(16))];
+        let head = match block {
+            // Straight from the line, what follows the key masked off.
+            Some(b) => [wide(b, 0) & mask[0], wide(b, 1) & mask[1]],
+            None => {
+                let mut padded = [0u8; 32];
+                padded[..n].copy_from_slice(&key[..n]);
+                [wide(&padded, 0), wide(&padded, 1)]
+            }
         };
         Known {
             key,
             skip,
-            head: [wide(&padded, 0), wide(&padded, 16)],
-            mask: [wide(&ones, 0), wide(&ones, 16)],
+            head,
+            mask,
         }
     }
 
@@ -297,16 +309,27 @@ impl<'a> Known<'a> {
             return false;
         }
         // Up to 32 bytes, read whole from the line (what follows the key is masked off).
-        let block = line.get(start..).and_then(|b| b.first_chunk::<32>());
-        if let (true, Some(b)) = (self.key.len() <= 32, block) {
-            let (lo, hi) = b.split_at(16);
-            let wide = |h: &[u8]| h.first_chunk::<16>().map_or(0, |w| u128::from_le_bytes(*w));
-            let diff = ((wide(lo) ^ self.head[0]) & self.mask[0])
-                | ((wide(hi) ^ self.head[1]) & self.mask[1]);
+        if let (true, Some(b)) = (self.key.len() <= 32, block_at(line, start)) {
+            let diff = ((wide(b, 0) ^ self.head[0]) & self.mask[0])
+                | ((wide(b, 1) ^ self.head[1]) & self.mask[1]);
             return diff == 0;
         }
         line.get(start..end) == Some(self.key)
     }
+}
+
+/// The 32 bytes of `line` from `start`, if it has them.
+#[inline(always)]
+fn block_at(line: &[u8], start: usize) -> Option<&[u8; 32]> {
+    line.get(start..)?.first_chunk::<32>()
+}
+
+/// Half `k` (0 or 1) of a 32-byte block.
+#[inline(always)]
+fn wide(block: &[u8; 32], k: usize) -> u128 {
+    let mut w = [0u8; 16];
+    w.copy_from_slice(&block[16 * k..16 * k + 16]);
+    u128::from_le_bytes(w)
 }
 
 impl<'a> Skips<'a> {
@@ -315,6 +338,11 @@ impl<'a> Skips<'a> {
         if !std::ptr::eq(self.fields, fields) {
             self.fields = fields;
             self.at.clear();
+            self.width = 0;
+            self.lengths = fields
+                .iter()
+                .filter(|f| f.len() < 64)
+                .fold(0, |bits, f| bits | 1 << f.len());
         }
         self
     }
@@ -334,19 +362,29 @@ impl<'a> Skips<'a> {
 
     /// Records how the value of `key`, the key at `pos`, was read.
     #[inline]
-    fn learn(&mut self, pos: usize, key: &'a [u8], ignored: bool) {
+    fn learn(&mut self, item: &Item<'a>, pos: usize, key: &'a [u8], ignored: bool) {
         // A key read for real at a known position needs no record: that position's entry
         // either is not skipped or names another key.
         if !ignored && pos < self.at.len() {
             return;
         }
-        let skip = ignored && !self.fields.iter().any(|f| f.as_bytes() == key);
+        let listed = |key: &[u8]| {
+            (key.len() >= 64 || self.lengths >> key.len() & 1 != 0)
+                && self.fields.iter().any(|f| f.as_bytes() == key)
+        };
+        let skip = ignored && !listed(key);
+        let block = item
+            .key_span(pos)
+            .and_then(|(line, start, _)| block_at(line, start));
         // Positions are learned in order (a skipped position is one already known), up to
         // the 64 that `kept` describes.
         if let Some(slot) = self.at.get_mut(pos) {
-            *slot = Known::new(key, skip);
+            *slot = Known::new(key, skip, block);
         } else if pos == self.at.len() && pos < 64 {
-            self.at.push(Known::new(key, skip));
+            if self.at.capacity() == 0 {
+                self.at.reserve_exact(self.width);
+            }
+            self.at.push(Known::new(key, skip, block));
         }
     }
 }
@@ -364,9 +402,16 @@ struct Fields<'a, 's> {
 }
 
 impl<'a, 's> Fields<'a, 's> {
-    fn new(item: Item<'a>, skips: Option<&'s mut Skips<'a>>) -> Self {
+    fn new(item: Item<'a>, mut skips: Option<&'s mut Skips<'a>>) -> Self {
         Fields {
-            kept: skips.as_ref().map_or(u64::MAX, |s| s.kept(&item)),
+            kept: match &mut skips {
+                Some(s) if s.width == 0 => {
+                    s.width = item.len().min(64);
+                    u64::MAX
+                }
+                Some(s) => s.kept(&item),
+                None => u64::MAX,
+            },
             item,
             beyond: 64,
             skips,
@@ -422,7 +467,7 @@ impl<'de> MapAccess<'de> for Fields<'de, '_> {
             Some(_) => e,
         })?;
         if let Some(skips) = self.skips.as_mut() {
-            skips.learn(pos, key, ignored.get());
+            skips.learn(&self.item, pos, key, ignored.get());
         }
         Ok(out)
     }

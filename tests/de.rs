@@ -201,6 +201,17 @@ fn definitions_enums_read_their_integer_form() {
     assert!(err.to_string().contains("targetmode"), "{err}");
 }
 
+/// Items before `rest`: as many as a sequence needs to learn which keys to skip (16).
+const LEARN: usize = 20;
+
+/// `first` `LEARN` times, then `rest`.
+fn after_learning(first: &str, rest: &str) -> Response {
+    let mut line = vec![first; LEARN].join("|");
+    line.push('|');
+    line.push_str(rest);
+    response(&line)
+}
+
 /// Later items skip the keys the first items showed the struct ignores; a key the struct
 /// wants is never skipped, whatever sat at its position before.
 #[test]
@@ -210,21 +221,23 @@ fn skipped_keys_never_hide_a_wanted_one() {
         cd: Option<u32>,
     }
     // Same lengths, swapped: position 0 was an ignored `ab`, then holds `cd`.
-    let r = response("ab=1 cd=2|cd=3 ab=4|ab=5 cd=6|xy=7 cd=8 zz=9|cd=10");
+    let r = after_learning("ab=1 cd=2", "cd=3 ab=4|ab=5 cd=6|xy=7 cd=8 zz=9|cd=10");
     let got: Vec<Cd> = r.deserialize().unwrap();
-    let cds: Vec<_> = got.iter().map(|c| c.cd).collect();
-    assert_eq!(cds, [Some(2), Some(3), Some(6), Some(8), Some(10)]);
+    let cds: Vec<_> = got[LEARN..].iter().map(|c| c.cd).collect();
+    assert_eq!(cds, [Some(3), Some(6), Some(8), Some(10)]);
+    assert!(got[..LEARN].iter().all(|c| c.cd == Some(2)));
 
     // Keys that differ from an ignored one only in their last byte, at every length around
     // the wide compare (16 and 32 bytes), and last on the line.
     for len in [1, 7, 8, 15, 16, 17, 31, 32, 33, 40, 64] {
         let ignored = format!("{}b", "k".repeat(len - 1));
         let wanted = format!("{}c", "k".repeat(len - 1));
-        let r = response(&format!(
-            "{ignored}=1 x=0|{ignored}=2 x=0|{wanted}=3 x=0|x=0 {wanted}=4|{wanted}=5"
-        ));
+        let r = after_learning(
+            &format!("{ignored}=1 x=0"),
+            &format!("{ignored}=2 x=0|{wanted}=3 x=0|x=0 {wanted}=4|{wanted}=5"),
+        );
         let got: Vec<Option<u32>> = only(&r, &wanted).into_iter().map(|o| o.0).collect();
-        assert_eq!(got, [None, None, Some(3), Some(4), Some(5)], "len {len}");
+        assert_eq!(got[LEARN..], [None, Some(3), Some(4), Some(5)], "len {len}");
     }
 }
 
@@ -236,14 +249,14 @@ fn items_of_many_keys() {
         let fields: Vec<String> = keys.iter().map(|k| format!("{k}={n}")).collect();
         fields.join(" ")
     };
-    let r = response(&[item(1), item(2), item(3)].join("|"));
+    let r = after_learning(&item(1), &[item(2), item(3)].join("|"));
     #[derive(Deserialize)]
     struct Two {
         key3: u32,
         key66: u32,
     }
     let got: Vec<Two> = r.deserialize().unwrap();
-    let pairs: Vec<_> = got.iter().map(|t| (t.key3, t.key66)).collect();
+    let pairs: Vec<_> = got[LEARN - 1..].iter().map(|t| (t.key3, t.key66)).collect();
     assert_eq!(pairs, [(1, 1), (2, 2), (3, 3)]);
 }
 
@@ -257,18 +270,27 @@ fn what_a_struct_names_is_never_skipped() {
         client_away: serde::de::IgnoredAny,
         clid: u32,
     }
-    let r = response("clid=1 client_away=0 x=1|clid=2 client_away=1 x=2|clid=3 client_away=0");
+    let r = after_learning(
+        "clid=1 client_away=0 x=1",
+        "clid=2 client_away=1 x=2|clid=3 client_away=0",
+    );
     let got: Vec<Presence> = r.deserialize().unwrap();
-    assert_eq!(got.iter().map(|p| p.clid).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(
+        got[LEARN..].iter().map(|p| p.clid).collect::<Vec<_>>(),
+        [2, 3]
+    );
 
     #[derive(Deserialize)]
     struct Aliased {
         #[serde(alias = "cid")]
         channel: u32,
     }
-    let r = response("cid=4 x=1|cid=5 x=2|channel=6 x=3");
+    let r = after_learning("cid=4 x=1", "cid=5 x=2|channel=6 x=3");
     let got: Vec<Aliased> = r.deserialize().unwrap();
-    assert_eq!(got.iter().map(|a| a.channel).collect::<Vec<_>>(), [4, 5, 6]);
+    assert_eq!(
+        got[LEARN..].iter().map(|a| a.channel).collect::<Vec<_>>(),
+        [5, 6]
+    );
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -276,14 +298,14 @@ fn what_a_struct_names_is_never_skipped() {
         #[allow(dead_code)]
         clid: u32,
     }
-    assert!(response("clid=1|clid=2")
+    assert!(after_learning("clid=1", "clid=2")
         .deserialize::<Vec<Strict>>()
         .is_ok());
-    let e = response("clid=1|clid=2 x=1")
+    let e = after_learning("clid=1", "clid=2 x=1")
         .deserialize::<Vec<Strict>>()
         .unwrap_err();
     assert!(e.to_string().contains("unknown field `x`"), "{e}");
-    let e = response("clid=1 x=1|clid=2")
+    let e = after_learning("clid=1 x=1", "clid=2")
         .deserialize::<Vec<Strict>>()
         .unwrap_err();
     assert!(e.to_string().contains("unknown field `x`"), "{e}");
@@ -375,5 +397,68 @@ impl<'de> Deserialize<'de> for Only {
         }
         let fields = WANTED.with(|w| w.get());
         d.deserialize_struct("Only", fields, V(fields[0]))
+    }
+}
+
+proptest::proptest! {
+    /// Reading a long sequence (which learns which keys to skip) gives what reading each item
+    /// on its own gives, for items that mostly share a layout while single keys change.
+    #[test]
+    fn a_sequence_reads_as_its_items_do(
+        layout in proptest::collection::vec(0usize..10, 1..10),
+        edits in proptest::collection::vec((0usize..10, 0usize..10, 0u8..4), LEARN..LEARN + 30),
+    ) {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct S {
+            ab: Option<u32>,
+            cd: Option<u32>,
+            #[serde(alias = "ef")]
+            gh: Option<u32>,
+            long_key_of_forty_bytes_to_compare_xxxx: Option<u32>,
+            key_of_twenty_bytes_a: Option<u32>,
+        }
+        // Wanted keys, and unwanted ones that differ from them in one byte only.
+        const KEYS: [&str; 10] = [
+            "ab", "cd", "ef", "gh", "ad", "cb",
+            "long_key_of_forty_bytes_to_compare_xxxx",
+            "long_key_of_forty_bytes_to_compare_xxxy",
+            "key_of_twenty_bytes_a",
+            "key_of_twenty_bytes_b",
+        ];
+        // Each item is the layout, one of its keys replaced by another a quarter of the time.
+        let line: Vec<String> = edits
+            .iter()
+            .enumerate()
+            .map(|(n, &(at, key, dice))| {
+                let mut keys = layout.clone();
+                if dice == 0 {
+                    let at = at % keys.len();
+                    keys[at] = key;
+                }
+                let mut seen = [false; KEYS.len()];
+                let mut parts = Vec::new();
+                for k in keys {
+                    // A key once per item, so no item has a duplicate field.
+                    if !std::mem::replace(&mut seen[k], true) {
+                        parts.push(format!("{}={n}", KEYS[k]));
+                    }
+                }
+                parts.join(" ")
+            })
+            .collect();
+        let r = response(&line.join("|"));
+        let each: Vec<Result<S, String>> = r
+            .iter()
+            .map(|item| item.deserialize::<S>().map_err(|e| e.to_string()))
+            .collect();
+        let all: Result<Vec<S>, String> = r.deserialize().map_err(|e| e.to_string());
+        match (all, each.iter().position(|e| e.is_err())) {
+            (Ok(all), None) => {
+                let each: Vec<S> = each.into_iter().flatten().collect();
+                proptest::prop_assert_eq!(all, each);
+            }
+            (Err(e), Some(i)) => proptest::prop_assert_eq!(Some(&e), each[i].as_ref().err()),
+            (all, first_error) => proptest::prop_assert!(false, "{all:?} vs {first_error:?}"),
+        }
     }
 }
