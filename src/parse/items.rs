@@ -424,6 +424,7 @@ impl<'a> Item<'a> {
     }
 
     /// The key of field `i`.
+    #[cfg(feature = "serde")]
     #[inline]
     pub(crate) fn key_at(&self, i: usize) -> Option<&'a [u8]> {
         let f = self.fields.get(i)?;
@@ -431,6 +432,7 @@ impl<'a> Item<'a> {
     }
 
     /// The line the item is part of, and where the key of field `i` lies in it.
+    #[cfg(feature = "serde")]
     #[inline]
     pub(crate) fn key_span(&self, i: usize) -> Option<(&'a [u8], usize, usize)> {
         let f = self.fields.get(i)?;
@@ -438,6 +440,7 @@ impl<'a> Item<'a> {
     }
 
     /// Field `i`, as (key, value).
+    #[cfg(feature = "serde")]
     #[inline]
     pub(crate) fn field_at(&self, i: usize) -> Option<(&'a [u8], Value<'a>)> {
         let f = self.fields.get(i)?;
