@@ -10,33 +10,13 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
 use serde_json::Value as Json;
 use ts3::Decode;
 
-/// A timed job: one implementation's work on one input, returning something to keep alive.
-type Job<'a> = Box<dyn FnMut() -> usize + 'a>;
-
-/// GB/s of each job on `bytes` of input: the best single run, over five rounds that take the
-/// jobs in turn (about 0.2 s each per round). A slow spell of this shared machine then falls
-/// on every implementation alike, not on whichever happened to be measured in it.
-fn rates(bytes: usize, mut jobs: Vec<Job<'_>>) -> Vec<f64> {
-    let mut best = vec![f64::INFINITY; jobs.len()];
-    for _ in 0..5 {
-        for (job, best) in jobs.iter_mut().zip(&mut best) {
-            let start = Instant::now();
-            let mut runs = 0;
-            while runs < 2 || (start.elapsed().as_secs_f64() < 0.2 && runs < 60) {
-                let t = Instant::now();
-                std::hint::black_box(job());
-                *best = best.min(t.elapsed().as_secs_f64());
-                runs += 1;
-            }
-        }
-    }
-    best.into_iter().map(|b| bytes as f64 / b / 1e9).collect()
-}
+#[path = "bin/common/mod.rs"]
+mod common;
+use common::{rates, Job};
 
 /// One row per implementation of `op`, in order.
 fn push_rows(rows: &mut Vec<Row>, op: &str, imps: &[&'static str], correct: &[bool], gbps: &[f64]) {

@@ -1,7 +1,9 @@
-//! What the comparison binaries share: reading a process's memory, and the options of a query
-//! connection to the simulator.
+//! What the comparison binaries share: timing jobs in turns, reading a process's memory, and
+//! the options of a query connection to the simulator.
 
 #![allow(dead_code)] // each binary uses its part
+
+use std::time::Instant;
 
 use ts3q::{Config, Mode, Transport};
 
@@ -39,4 +41,27 @@ pub fn build_sim() -> std::path::PathBuf {
     assert!(status.success(), "building ts3-sim failed");
     let exe = std::env::current_exe().expect("current exe");
     exe.parent().expect("target dir").join("ts3-sim")
+}
+
+/// A timed job: one implementation's work on one input, returning something to keep alive.
+pub type Job<'a> = Box<dyn FnMut() -> usize + 'a>;
+
+/// GB/s of each job on `bytes` of input: the best single run, over five rounds that take the
+/// jobs in turn (about 0.2 s each per round). A slow spell of this shared machine then falls
+/// on every implementation alike, not on whichever happened to be measured in it.
+pub fn rates(bytes: usize, mut jobs: Vec<Job<'_>>) -> Vec<f64> {
+    let mut best = vec![f64::INFINITY; jobs.len()];
+    for _ in 0..5 {
+        for (job, best) in jobs.iter_mut().zip(&mut best) {
+            let start = Instant::now();
+            let mut runs = 0;
+            while runs < 2 || (start.elapsed().as_secs_f64() < 0.2 && runs < 60) {
+                let t = Instant::now();
+                std::hint::black_box(job());
+                *best = best.min(t.elapsed().as_secs_f64());
+                runs += 1;
+            }
+        }
+    }
+    best.into_iter().map(|b| bytes as f64 / b / 1e9).collect()
 }

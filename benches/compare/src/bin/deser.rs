@@ -1,0 +1,101 @@
+//! Deserializing the corpus's 10 000-client `clientlist` into a struct of six fields, beside
+//! reading every value of the same line: the two rows of `benches/core`'s `deserialize` group,
+//! timed here in turns (the best of five rounds each), so that a slow spell of this shared VM
+//! falls on both alike rather than on one of criterion's two five-second windows.
+//!
+//! ```sh
+//! cargo run --release --manifest-path benches/compare/Cargo.toml --bin deser -- CORPUS_DIR
+//! ```
+
+use std::borrow::Cow;
+
+use serde_json::Value as Json;
+
+mod common;
+use common::{rates, Job};
+
+/// The struct of `benches/core`'s `deserialize` group.
+#[derive(serde::Deserialize)]
+struct Entry<'a> {
+    clid: u32,
+    cid: u32,
+    client_database_id: u32,
+    #[serde(borrow)]
+    client_nickname: Cow<'a, str>,
+    client_type: u8,
+    client_servergroups: Vec<u32>,
+}
+
+fn main() {
+    let dir = std::path::PathBuf::from(std::env::args().nth(1).expect("usage: deser CORPUS_DIR"));
+    let resp = std::fs::read(dir.join("clientlist10k.resp")).expect("clientlist10k.resp");
+    let line = &resp[..resp.iter().position(|&b| b == b'\n').unwrap_or(resp.len())];
+    let expected: Json = serde_json::from_slice(
+        &std::fs::read(dir.join("clientlist10k.expected.json")).expect("expected.json"),
+    )
+    .expect("expected.json is JSON");
+    let bytes = ts3q::Bytes::copy_from_slice(line);
+    let ok = ts3q::Bytes::from_static(b"error id=0 msg=ok");
+
+    // Checked first: the count, and the nickname and id of each item the corpus spells out.
+    let r = ts3q::Response::parse(bytes.clone(), ok.clone()).expect("parses");
+    let all: Vec<Entry> = r.deserialize().expect("deserializes");
+    assert_eq!(
+        Some(all.len() as u64),
+        expected["count"].as_u64(),
+        "item count"
+    );
+    for (got, want) in all
+        .iter()
+        .zip(expected["items"].as_array().into_iter().flatten())
+    {
+        let field = |key: &str| {
+            want.as_array()
+                .into_iter()
+                .flatten()
+                .find(|kv| kv[0] == key)
+                .and_then(|kv| kv[1].as_str().map(str::to_owned))
+        };
+        assert_eq!(field("clid"), Some(got.clid.to_string()));
+        assert_eq!(
+            field("client_nickname").as_deref(),
+            Some(&*got.client_nickname)
+        );
+    }
+    drop(all);
+
+    let mut buf = Vec::new();
+    let jobs: Vec<Job> = vec![
+        Box::new(|| {
+            let items = ts3q::Items::parse(bytes.clone()).expect("parses");
+            let mut total = 0;
+            for item in &items {
+                for (_, v) in item.iter() {
+                    total += v.decode(&mut buf).len();
+                }
+            }
+            total
+        }),
+        Box::new(|| {
+            let r = ts3q::Response::parse(bytes.clone(), ok.clone()).expect("parses");
+            let all: Vec<Entry> = r.deserialize().expect("deserializes");
+            all.iter()
+                .map(|e| {
+                    e.clid as usize
+                        + e.cid as usize
+                        + e.client_database_id as usize
+                        + e.client_nickname.len()
+                        + e.client_type as usize
+                        + e.client_servergroups.len()
+                })
+                .sum()
+        }),
+    ];
+    let gbps = rates(line.len(), jobs);
+    println!(
+        "clientlist10k: values read {:.3} GB/s, into 6-field structs {:.3} GB/s ({:.0}% of values read)",
+        gbps[0],
+        gbps[1],
+        100.0 * gbps[1] / gbps[0]
+    );
+}
