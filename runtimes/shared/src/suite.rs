@@ -403,6 +403,125 @@ macro_rules! runtime_suite {
     )*};
 }
 
+/// The adapter of an async runtime crate and its tests: the whole suite, the typed stream and
+/// the disk transfers. What differs between runtimes is only named here: the crate (its
+/// `Connection` and `transfer`), its runtime type, its file module, how it blocks on a future
+/// and how it sleeps.
+///
+/// ```text
+/// ts3q_runtime::async_runtime_suite! {
+///     adapter: Smol,
+///     crate: ts3q_smol,
+///     runtime: ts3q_smol::Smol,
+///     fs: smol::fs,
+///     block_on: |f| smol::block_on(f),
+///     sleep: |d| smol::Timer::after(d),
+/// }
+/// ```
+#[macro_export]
+macro_rules! async_runtime_suite {
+    (
+        adapter: $name:ident,
+        crate: $rt:ident,
+        runtime: $runtime:ty,
+        fs: $($fs:ident)::+,
+        block_on: |$f:ident| $block_on:expr,
+        sleep: |$d:ident| $sleep:expr $(,)?
+    ) => {
+        struct $name;
+
+        /// A new file, or the end of the existing one when continuing from `seekpos`.
+        async fn output(
+            path: &::std::path::Path,
+            seekpos: u64,
+        ) -> ::std::io::Result<$($fs)::+::File> {
+            match seekpos {
+                0 => $($fs)::+::File::create(path).await,
+                _ => $($fs)::+::OpenOptions::new().append(true).open(path).await,
+            }
+        }
+
+        impl $crate::suite::AsyncAdapter for $name {
+            type Conn = $rt::Connection;
+            type Runtime = $runtime;
+
+            fn block_on<T>($f: impl ::std::future::Future<Output = T>) -> T {
+                $block_on
+            }
+            async fn connect(o: $crate::Options) -> Result<$rt::Connection, $crate::Error> {
+                $rt::Connection::connect(o).await
+            }
+            async fn upload(
+                c: &mut $rt::Connection,
+                path: &::std::path::Path,
+                request: &$rt::transfer::Upload,
+                reports: &mut Vec<$rt::transfer::Transferred>,
+            ) -> Result<u64, $crate::Error> {
+                let mut file = $($fs)::+::File::open(path).await?;
+                c.upload_with_progress(request, &mut file, |t| reports.push(t))
+                    .await
+            }
+            async fn download(
+                c: &mut $rt::Connection,
+                path: &::std::path::Path,
+                request: &$rt::transfer::Download,
+                reports: &mut Vec<$rt::transfer::Transferred>,
+            ) -> Result<u64, $crate::Error> {
+                let mut file = output(path, request.seekpos).await?;
+                c.download_with_progress(request, &mut file, |t| reports.push(t))
+                    .await
+            }
+            async fn download_by_key(
+                path: &::std::path::Path,
+                host: &str,
+                port: u16,
+                key: &str,
+                progress: $rt::transfer::Progress,
+            ) -> Result<u64, $crate::Error> {
+                let mut file = output(path, progress.start).await?;
+                let timeouts = $rt::transfer::Timeouts::default();
+                $rt::transfer::download_from(host, port, key, &mut file, progress, timeouts, |_| {})
+                    .await
+            }
+            async fn upload_file(
+                c: &mut $rt::Connection,
+                path: &::std::path::Path,
+                request: &$rt::transfer::Upload,
+                reports: &mut Vec<$rt::transfer::Transferred>,
+            ) -> Result<u64, $crate::Error> {
+                c.upload_file_with_progress(request, path, |t| reports.push(t))
+                    .await
+            }
+            async fn download_file(
+                c: &mut $rt::Connection,
+                path: &::std::path::Path,
+                request: &$rt::transfer::Download,
+                reports: &mut Vec<$rt::transfer::Transferred>,
+            ) -> Result<u64, $crate::Error> {
+                c.download_file_with_progress(request, path, |t| reports.push(t))
+                    .await
+            }
+            async fn sleep($d: ::std::time::Duration) {
+                $sleep.await;
+            }
+        }
+
+        $crate::runtime_suite!($name);
+
+        /// The typed stream (async runtimes only).
+        #[test]
+        fn typed_notification_stream() {
+            $crate::suite::typed_stream::<$name>();
+        }
+
+        /// `upload_file` / `download_file` through the disk threads (async runtimes only).
+        #[test]
+        fn disk_transfers() {
+            $crate::suite::disk_transfers::<$name>();
+        }
+    };
+}
+
 fn quiet(o: Options) -> Options {
     o.config(
         Config::server_query()
