@@ -8,9 +8,15 @@ use libfuzzer_sys::fuzz_target;
 use ts3q::{Client, Command, Config, Output, RequestError};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&setup, mut rest)) = data.split_first() else { return };
+    let Some((&setup, mut rest)) = data.split_first() else {
+        return;
+    };
     let t0 = Instant::now();
-    let base = if setup & 1 == 0 { Config::server_query() } else { Config::client_query() };
+    let base = if setup & 1 == 0 {
+        Config::server_query()
+    } else {
+        Config::client_query()
+    };
     let config = base
         .max_line(512 + usize::from(setup >> 4) * 64)
         .response_timeout(Some(Duration::from_millis(800)))
@@ -18,7 +24,11 @@ fuzz_target!(|data: &[u8]| {
         // Retries re-order results by design; this target checks order, so keep them off.
         .flood_retries(0)
         .dedup_events(setup & 4 != 0);
-    let mut c = if setup & 2 == 0 { Client::new(config, t0) } else { Client::new_open(config, t0) };
+    let mut c = if setup & 2 == 0 {
+        Client::new(config, t0)
+    } else {
+        Client::new_open(config, t0)
+    };
     let mut now = t0;
     let mut sent = Vec::new();
     let mut answered = Vec::new();

@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use ts3q::{Arg, Bytes, Command, Mode, ParsedCommand};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(parsed) = ParsedCommand::parse(Bytes::copy_from_slice(data)) else { return };
+    let Ok(parsed) = ParsedCommand::parse(Bytes::copy_from_slice(data)) else {
+        return;
+    };
     let mut cmd = Command::new(parsed.name()).allow_unknown();
     let mut expect = Vec::new();
     for pipe in parsed.pipes() {
@@ -28,7 +30,9 @@ fuzz_target!(|data: &[u8]| {
             expect.push(args);
         }
     }
-    let wire = cmd.compile(Mode::ServerQuery).expect("parsed parts always rebuild");
+    let wire = cmd
+        .compile(Mode::ServerQuery)
+        .expect("parsed parts always rebuild");
     let back = ParsedCommand::parse(wire).expect("a compiled command parses");
     assert_eq!(back.name(), parsed.name());
     let got: Vec<Vec<(String, Option<Vec<u8>>)>> = back

@@ -9,7 +9,9 @@ fuzz_target!(|data: &[u8]| {
     ts3q::internals::portable_unescape_into(data, &mut unescaped);
     let mut escaped = Vec::new();
     ts3q::internals::portable_escape_into(data, &mut escaped);
-    assert!(!escaped.iter().any(|b| matches!(b, b' ' | b'|' | b'\n' | b'\r')));
+    assert!(!escaped
+        .iter()
+        .any(|b| matches!(b, b' ' | b'|' | b'\n' | b'\r')));
     let needs = ts3q::internals::portable_needs_escaping(data);
 
     for tier in [Tier::Avx512, Tier::Avx2, Tier::Portable] {

@@ -13,14 +13,20 @@ fuzz_target!(|data: &[u8]| {
     for tier in [Tier::Avx2, Tier::Avx512] {
         use_tier(tier);
         assert_eq!(ts3q::internals::positions(data, b'\n'), newlines);
-        if let (Ok(items), Ok(portable)) = (Items::parse(line.clone()), ts3q::internals::parse_portable(line.clone())) {
+        if let (Ok(items), Ok(portable)) = (
+            Items::parse(line.clone()),
+            ts3q::internals::parse_portable(line.clone()),
+        ) {
             assert_eq!(items.len(), portable.len());
             let mut scratch = Vec::new();
             for (a, b) in items.iter().zip(portable.iter()) {
                 assert!(a.iter().eq(b.iter()));
                 for (_, v) in a.iter() {
                     assert_eq!(v.bytes(), ts3q::unescape_bytes(v.raw()));
-                    assert_eq!(v.decode(&mut scratch), ts3q::unescape_bytes(v.raw()).as_ref());
+                    assert_eq!(
+                        v.decode(&mut scratch),
+                        ts3q::unescape_bytes(v.raw()).as_ref()
+                    );
                 }
             }
         }
@@ -40,7 +46,12 @@ fuzz_target!(|data: &[u8]| {
         let _ = items.get_shared(items.len().saturating_sub(1), "clid");
     }
     if let Ok(status) = Status::parse(line.clone()) {
-        let _ = (status.msg(), status.extra_msg(), status.failed_permid(), status.flood_wait_secs());
+        let _ = (
+            status.msg(),
+            status.extra_msg(),
+            status.failed_permid(),
+            status.flood_wait_secs(),
+        );
         let _ = format!("{status:?}");
     }
     if let Ok(event) = Event::parse(line) {

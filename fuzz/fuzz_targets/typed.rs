@@ -8,11 +8,13 @@ use std::borrow::Cow;
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 use ts3q::typed::events::{Notification, TypedEvent};
-use ts3q::typed::results::{Ban, ChannelListEntry, ClientInfo, ClientListEntry, ServerGroup, Whoami};
+use ts3q::typed::results::{
+    Ban, ChannelListEntry, ClientInfo, ClientListEntry, ServerGroup, Whoami,
+};
 use ts3q::typed::FromItem;
 use ts3q::{Bytes, Event, Items};
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, PartialEq)]
 #[allow(dead_code)]
 struct Client<'a> {
     clid: u32,
@@ -52,8 +54,34 @@ fn results(items: &Items) {
     }
 }
 
+/// A list read as one sequence (which learns, from its first items, which keys to skip in the
+/// later ones) reads as its items read one by one: `rest` seventeen times over, so the
+/// sequence is long enough to learn, then once more changed by the fuzzer's first byte.
+fn sequence_reads_as_items(rest: &[u8], pick: u8) {
+    let mut line = vec![rest; 17].join(&b'|');
+    line.push(b'|');
+    line.extend(rest.iter().map(|&b| b ^ (pick & 0x0f)));
+    let Ok(resp) =
+        ts3q::Response::parse(Bytes::from(line), Bytes::from_static(b"error id=0 msg=ok"))
+    else {
+        return;
+    };
+    let each: Result<Vec<Client>, _> = resp
+        .iter()
+        .map(|item| item.deserialize::<Client>())
+        .collect();
+    let all: Result<Vec<Client>, _> = resp.deserialize();
+    match (all, each) {
+        (Ok(all), Ok(each)) => assert_eq!(all, each),
+        (Err(a), Err(e)) => assert_eq!(a, e),
+        (all, each) => panic!("sequence {all:?}, items {each:?}"),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, rest)) = data.split_first() else { return };
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
     let names = Notification::NAMES;
     let line = match names.get(pick as usize) {
         Some(name) => [name.as_bytes(), b" ", rest].concat(),
@@ -81,4 +109,5 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(items) = Items::parse(Bytes::copy_from_slice(rest)) {
         results(&items);
     }
+    sequence_reads_as_items(rest, pick);
 });
