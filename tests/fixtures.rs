@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use common::{normalize_actual, normalize_expected, output_json, random_chunks, Rng};
 use serde_json::Value as Json;
+use ts3q::internals::{detect, use_tier, Tier};
 use ts3q::{Client, Command, Config, Output};
 
 fn fixtures_in(dir: &Path) -> Vec<PathBuf> {
@@ -99,17 +100,41 @@ fn check_fixture(path: &Path) -> Result<usize, String> {
             random_chunks(&input, &mut rng, 17),
         ));
     }
-    for (how, chunks) in &chunkings {
-        let got: Vec<Json> = run(&spec, chunks)?.iter().map(normalize_actual).collect();
-        if got != expected {
-            return Err(format!(
-                "fed {how}:\n  expected {}\n  got      {}",
-                serde_json::to_string(&expected).unwrap_or_default(),
-                serde_json::to_string(&got).unwrap_or_default()
-            ));
+    // On every SIMD tier this CPU runs: the portable code is what every non-x86 CPU gets.
+    let _one_at_a_time = TIER.lock().unwrap_or_else(|e| e.into_inner());
+    let mut runs = 0;
+    for tier in tiers() {
+        for (how, chunks) in &chunkings {
+            let got: Vec<Json> = run(&spec, chunks)?.iter().map(normalize_actual).collect();
+            if got != expected {
+                return Err(format!(
+                    "fed {how} on the {tier:?} tier:\n  expected {}\n  got      {}",
+                    serde_json::to_string(&expected).unwrap_or_default(),
+                    serde_json::to_string(&got).unwrap_or_default()
+                ));
+            }
+            runs += 1;
         }
     }
-    Ok(chunkings.len())
+    use_tier(detect());
+    Ok(runs)
+}
+
+/// The tier is one setting for the whole process: the fixture tests take turns with it.
+static TIER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Each SIMD tier this CPU runs, switched to in turn (the last one is the best).
+fn tiers() -> impl Iterator<Item = Tier> {
+    let mut seen = Vec::new();
+    [Tier::Portable, Tier::Avx2, Tier::Avx512]
+        .into_iter()
+        .map(use_tier)
+        .filter(move |t| {
+            !seen.contains(t) && {
+                seen.push(*t);
+                true
+            }
+        })
 }
 
 fn check_dir(dir: &Path) -> usize {
@@ -117,7 +142,7 @@ fn check_dir(dir: &Path) -> usize {
     let mut failures = Vec::new();
     for f in &files {
         match check_fixture(f) {
-            Ok(n) => eprintln!("ok   {} ({n} chunkings)", f.display()),
+            Ok(n) => eprintln!("ok   {} ({n} chunkings and tiers)", f.display()),
             Err(e) => failures.push(format!("FAIL {}: {e}", f.display())),
         }
     }
