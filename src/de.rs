@@ -7,6 +7,13 @@
 //! `client_servergroups=6,8` as `Vec<_>`, absent keys as `None` (or `#[serde(default)]`),
 //! and a bare key (`-flag` style, no `=`) as present but empty.
 //!
+//! A sequence of 16 items or more (a long `clientlist` into `Vec<T>`) reads the keys `T`
+//! ignores once: where an earlier item had the same key at the same position, and `T` read it
+//! as ignored (`IgnoredAny`) and does not name it in its field list, later items skip it
+//! before serde sees it. A derived `Deserialize` reads exactly what it would read otherwise.
+//! A hand-written one that decides per item whether to read a key should name that key in the
+//! fields it passes to `deserialize_struct` (or use `deserialize_map`, which skips nothing).
+//!
 //! ```
 //! use std::borrow::Cow;
 //! #[derive(serde::Deserialize)]

@@ -462,3 +462,41 @@ proptest::proptest! {
         }
     }
 }
+
+/// A hand-written `Deserialize` that reads a key in some items and ignores it in others is
+/// offered that key in every item once it names the key in its field list.
+#[test]
+fn a_key_read_in_some_items_is_offered_in_all() {
+    #[derive(Debug, PartialEq)]
+    struct Maybe(Option<u32>);
+    impl<'de> Deserialize<'de> for Maybe {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Maybe, D::Error> {
+            use serde::de::{IgnoredAny, MapAccess, Visitor};
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Maybe;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an item")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Maybe, A::Error> {
+                    // `x` counts only in items of kind 1.
+                    let (mut kind, mut x) = (0, None);
+                    while let Some(key) = map.next_key::<String>()? {
+                        match key.as_str() {
+                            "kind" => kind = map.next_value()?,
+                            "x" if kind == 1 => x = Some(map.next_value()?),
+                            _ => {
+                                map.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(Maybe(x))
+                }
+            }
+            d.deserialize_struct("Maybe", &["kind", "x"], V)
+        }
+    }
+    let r = after_learning("kind=0 x=5", "kind=1 x=6|kind=0 x=7|kind=1 x=8");
+    let got: Vec<Maybe> = r.deserialize().unwrap();
+    assert_eq!(got[LEARN..], [Maybe(Some(6)), Maybe(None), Maybe(Some(8))]);
+}
