@@ -179,7 +179,7 @@ impl<'de> SeqAccess<'de> for ItemSeq<'de> {
         let item = self.items.next();
         // Learning costs about what skipping saves on a dozen items: a short sequence reads
         // every key.
-        let learnt = self.skips.width > 0;
+        let learnt = !self.skips.at.is_empty();
         let skips = (learnt || self.items.len() >= LEARN_FROM).then_some(&mut self.skips);
         item.map(|item| seed.deserialize(ItemDe { item, skips }))
             .transpose()
@@ -263,11 +263,6 @@ struct Skips<'a> {
     fields: &'static [&'static str],
     /// Per key position (up to 64): the key seen there, and whether it is skipped.
     at: Vec<Known<'a>>,
-    /// The number of keys of the first item (up to 64): room for the positions, reserved
-    /// once.
-    width: usize,
-    /// Bit `n` is set when a listed name is `n` bytes long (a quick "not listed").
-    lengths: u64,
 }
 
 /// The key seen at one position.
@@ -345,11 +340,6 @@ impl<'a> Skips<'a> {
         if !std::ptr::eq(self.fields, fields) {
             self.fields = fields;
             self.at.clear();
-            self.width = 0;
-            self.lengths = fields
-                .iter()
-                .filter(|f| f.len() < 64)
-                .fold(0, |bits, f| bits | 1 << f.len());
         }
         self
     }
@@ -375,11 +365,7 @@ impl<'a> Skips<'a> {
         if !ignored && pos < self.at.len() {
             return;
         }
-        let listed = |key: &[u8]| {
-            (key.len() >= 64 || self.lengths >> key.len() & 1 != 0)
-                && self.fields.iter().any(|f| f.as_bytes() == key)
-        };
-        let skip = ignored && !listed(key);
+        let skip = ignored && !self.fields.iter().any(|f| f.as_bytes() == key);
         let block = item
             .key_span(pos)
             .and_then(|(line, start, _)| block_at(line, start));
@@ -388,9 +374,6 @@ impl<'a> Skips<'a> {
         if let Some(slot) = self.at.get_mut(pos) {
             *slot = Known::new(key, skip, block);
         } else if pos == self.at.len() && pos < 64 {
-            if self.at.capacity() == 0 {
-                self.at.reserve_exact(self.width);
-            }
             self.at.push(Known::new(key, skip, block));
         }
     }
@@ -412,8 +395,9 @@ impl<'a, 's> Fields<'a, 's> {
     fn new(item: Item<'a>, mut skips: Option<&'s mut Skips<'a>>) -> Self {
         Fields {
             kept: match &mut skips {
-                Some(s) if s.width == 0 => {
-                    s.width = item.len().min(64);
+                // The first item: nothing learned, room made for its positions at once.
+                Some(s) if s.at.is_empty() => {
+                    s.at.reserve_exact(item.len().min(64));
                     u64::MAX
                 }
                 Some(s) => s.kept(&item),
@@ -691,7 +675,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de, '_> {
                 let out = v.visit_seq(&mut list)?;
                 match list.left {
                     0 => Ok(out),
-                    n => Err(de::Error::invalid_length(list.read + n, &"fewer elements")),
+                    _ => Err(de::Error::invalid_length(list.len, &"fewer elements")),
                 }
             }
             // Unescaped into a buffer of its own: the elements are owned copies.
@@ -768,8 +752,8 @@ struct List<'a, 'p> {
     rest: &'p [u8],
     /// Elements not read yet.
     left: usize,
-    /// Elements read.
-    read: usize,
+    /// Elements in all.
+    len: usize,
 }
 
 impl<'a, 'p> List<'a, 'p> {
@@ -782,7 +766,7 @@ impl<'a, 'p> List<'a, 'p> {
             key,
             rest: list,
             left,
-            read: 0,
+            len: left,
         }
     }
 }
@@ -793,7 +777,6 @@ impl<'p> Iterator for List<'_, 'p> {
     #[inline]
     fn next(&mut self) -> Option<&'p [u8]> {
         self.left = self.left.checked_sub(1)?;
-        self.read += 1;
         // Elements are a few digits: a plain search beats a call into `memchr`.
         let (part, rest) = match self.rest.iter().position(|&b| b == b',') {
             Some(i) => (&self.rest[..i], &self.rest[i + 1..]),

@@ -165,9 +165,9 @@ unsafe fn unescape_with(mut src: &[u8], out: &mut Vec<u8>, kernel: Kernel) {
         // Unescaping never grows the text, and the last store may write 64 bytes past it.
         let room = src.len() + 64;
         if out.capacity() - out.len() < room && src.len() <= SHORT {
-            // A short value into a buffer sized to fit it (`unescape_bytes` allocates the
-            // escaped length): through a stack block, so the buffer is not reallocated for
-            // the kernel's slack.
+            // A short value into a buffer sized to fit it (`unescape_bytes` and `Value::bytes`
+            // allocate the escaped length): through a stack block, so the buffer is not
+            // reallocated for the kernel's slack.
             let mut stage = [MaybeUninit::<u8>::uninit(); SHORT + 64];
             // SAFETY: the caller vouches for the CPU features.
             let (read, written) = unsafe { kernel(src, &mut stage) };
