@@ -7,12 +7,15 @@
 //! `client_servergroups=6,8` as `Vec<_>`, absent keys as `None` (or `#[serde(default)]`),
 //! and a bare key (`-flag` style, no `=`) as present but empty.
 //!
-//! A sequence of 16 items or more (a long `clientlist` into `Vec<T>`) reads the keys `T`
-//! ignores once: where an earlier item had the same key at the same position, and `T` read it
-//! as ignored (`IgnoredAny`) and does not name it in its field list, later items skip it
-//! before serde sees it. A derived `Deserialize` reads exactly what it would read otherwise.
-//! A hand-written one that decides per item whether to read a key should name that key in the
-//! fields it passes to `deserialize_struct` (or use `deserialize_map`, which skips nothing).
+//! A sequence of 4 items or more (a long `clientlist` into `Vec<T>`) learns where `T`
+//! ignores keys: at a position where an item had a key that `T` read as ignored
+//! (`IgnoredAny`) and that its field list does not name, later items skip any key the field
+//! list does not name either, before serde sees it. A derived `Deserialize` ignores every key
+//! outside its field list (aliases included: serde lists them there since 1.0.153, the
+//! version this crate requires), so it reads exactly what it would read otherwise, whatever
+//! keys a server sends where. A hand-written one that reads some keys
+//! outside the field list it passes to `deserialize_struct` should name them there (or use
+//! `deserialize_map`, which skips nothing).
 //!
 //! ```
 //! use std::borrow::Cow;
@@ -45,6 +48,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::parse::{is_secret_key, Event, Item, ItemsIter, Response, Value};
+use crate::scan::simd::lanes;
 
 /// Why a value did not fit the type asked for: which key, its value (credentials redacted),
 /// and what was wrong.
@@ -129,8 +133,8 @@ impl<'de> de::Deserializer<'de> for ItemsDe<'de> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         v.visit_seq(ItemSeq {
+            skips: (self.items.len() >= LEARN_FROM).then(Skips::default),
             items: self.items,
-            skips: Skips::default(),
         })
     }
 
@@ -160,13 +164,15 @@ impl<'de> de::Deserializer<'de> for ItemsDe<'de> {
     }
 }
 
-/// Sequences of at least this many items learn which keys to skip.
-const LEARN_FROM: usize = 16;
+/// Sequences of at least this many items learn which keys to skip (learning costs about what
+/// skipping saves on two items).
+const LEARN_FROM: usize = 4;
 
 struct ItemSeq<'a> {
     items: ItemsIter<'a>,
-    /// What the items read so far taught about keys the element type ignores.
-    skips: Skips<'a>,
+    /// What the items read so far taught about keys the element type ignores; `None` in a
+    /// short sequence.
+    skips: Option<Skips>,
 }
 
 impl<'de> SeqAccess<'de> for ItemSeq<'de> {
@@ -176,12 +182,9 @@ impl<'de> SeqAccess<'de> for ItemSeq<'de> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, DeError> {
-        let item = self.items.next();
-        // Learning costs about what skipping saves on a dozen items: a short sequence reads
-        // every key.
-        let learnt = !self.skips.at.is_empty();
-        let skips = (learnt || self.items.len() >= LEARN_FROM).then_some(&mut self.skips);
-        item.map(|item| seed.deserialize(ItemDe { item, skips }))
+        let skips = self.skips.as_mut();
+        (self.items.next())
+            .map(|item| seed.deserialize(ItemDe { item, skips }))
             .transpose()
     }
 
@@ -194,7 +197,7 @@ impl<'de> SeqAccess<'de> for ItemSeq<'de> {
 struct ItemDe<'a, 's> {
     item: Item<'a>,
     /// Shared by the items of one sequence.
-    skips: Option<&'s mut Skips<'a>>,
+    skips: Option<&'s mut Skips>,
 }
 
 impl<'de> de::Deserializer<'de> for ItemDe<'de, '_> {
@@ -249,132 +252,126 @@ impl<'de> de::Deserializer<'de> for KeyDe<'de> {
     }
 }
 
-/// The keys a struct ignores, learned from the first items of a sequence so that later items
-/// skip them without a call into serde (a `clientlist` item has some 30 keys; a struct often
-/// names a handful).
+/// The key positions where a struct ignores keys, learned as a sequence is read so that
+/// later items skip those keys without a call into serde (a `clientlist` item has some 30
+/// keys; a struct often names a handful).
 ///
-/// A key is skipped only at a position where an earlier item had the same key, when the
-/// struct's field list (aliases included) does not name it and the struct's `Deserialize`
-/// read its value as ignored: a derived struct ignores such a key every time (or, with
-/// `deny_unknown_fields`, failed at the first item).
-#[derive(Default)]
-struct Skips<'a> {
+/// A position is learned when the struct read the key there as ignored (`IgnoredAny`) and its
+/// field list (aliases included) does not name that key. A later item skips the key at a
+/// learned position only when the field list does not name it either: a derived struct
+/// ignores every such key (or, with `deny_unknown_fields`, failed at the first one), so it
+/// reads exactly what it would read without skipping, whatever key a server puts where.
+struct Skips {
     /// The field list the positions were learned for (one per element type).
     fields: &'static [&'static str],
-    /// Per key position (up to 64): the key seen there, and whether it is skipped.
-    at: Vec<Known<'a>>,
+    /// The lengths of the names in `fields`: bit `n` for length `n`, bit 63 for 63 and more.
+    /// A key of no such length is not named, and is told so without reading its bytes.
+    lengths: u64,
+    /// Per length below 63: 1 + the index in `fields` of the one name of that length; 0 when
+    /// no name or several have it (`lengths` then tells which).
+    only: [u8; 63],
+    /// Per length from 8 to 62: the first 8 bytes of the one name of that length, kept here
+    /// so that a key is told from it without following a pointer.
+    head: [u64; 63],
+    /// Positions (below 64) whose key is skipped when the field list does not name it.
+    at: u64,
 }
 
-/// The key seen at one position.
-struct Known<'a> {
-    key: &'a [u8],
-    skip: bool,
-    /// The key's first 32 bytes, zero-padded, and a mask of the bytes that are the key's: a
-    /// key up to 32 bytes long is compared in four wide operations, without a loop.
-    head: [u128; 2],
-    mask: [u128; 2],
-}
-
-impl<'a> Known<'a> {
-    /// `key`, with `block`, the 32 bytes of the line from its start when the line has them.
-    fn new(key: &'a [u8], skip: bool, block: Option<&[u8; 32]>) -> Self {
-        let n = key.len().min(32);
-        let ones = |len: usize| match len {
-            16.. => u128::MAX,
-            len => (1u128 << (8 * len)) - 1,
-        };
-        let mask = [ones(n), ones(n.saturating_sub(16))];
-        let head = match block {
-            // Straight from the line, what follows the key masked off.
-            Some(b) => [wide(b, 0) & mask[0], wide(b, 1) & mask[1]],
-            None => {
-                let mut padded = [0u8; 32];
-                padded[..n].copy_from_slice(&key[..n]);
-                [wide(&padded, 0), wide(&padded, 1)]
-            }
-        };
-        Known {
-            key,
-            skip,
-            head,
-            mask,
+impl Default for Skips {
+    fn default() -> Self {
+        Skips {
+            fields: &[],
+            lengths: 0,
+            only: [0; 63],
+            head: [0; 63],
+            at: 0,
         }
     }
-
-    /// Whether the key of field `i` of `item` is this one.
-    #[inline(always)]
-    fn is_key_of(&self, item: &Item<'_>, i: usize) -> bool {
-        let Some((line, start, end)) = item.key_span(i) else {
-            return false;
-        };
-        if end.wrapping_sub(start) != self.key.len() {
-            return false;
-        }
-        // Up to 32 bytes, read whole from the line (what follows the key is masked off).
-        if let (true, Some(b)) = (self.key.len() <= 32, block_at(line, start)) {
-            let diff = ((wide(b, 0) ^ self.head[0]) & self.mask[0])
-                | ((wide(b, 1) ^ self.head[1]) & self.mask[1]);
-            return diff == 0;
-        }
-        line.get(start..end) == Some(self.key)
-    }
 }
 
-/// The 32 bytes of `line` from `start`, if it has them.
+/// Bit `min(len, 63)`.
 #[inline(always)]
-fn block_at(line: &[u8], start: usize) -> Option<&[u8; 32]> {
-    line.get(start..)?.first_chunk::<32>()
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
 }
 
-/// Half `k` (0 or 1) of a 32-byte block.
+/// The 8 bytes of `s` from `i`, if it has them.
 #[inline(always)]
-fn wide(block: &[u8; 32], k: usize) -> u128 {
-    let mut w = [0u8; 16];
-    w.copy_from_slice(&block[16 * k..16 * k + 16]);
-    u128::from_le_bytes(w)
+fn word(s: &[u8], i: usize) -> Option<u64> {
+    let w = s.get(i..)?.first_chunk::<8>()?;
+    Some(u64::from_le_bytes(*w))
 }
 
-impl<'a> Skips<'a> {
+impl Skips {
     /// These skips, emptied first when they were learned for another field list.
     fn of(&mut self, fields: &'static [&'static str]) -> &mut Self {
         if !std::ptr::eq(self.fields, fields) {
             self.fields = fields;
-            self.at.clear();
+            self.lengths = 0;
+            self.only = [0; 63];
+            for (i, f) in fields.iter().enumerate() {
+                if let Some(only) = self.only.get_mut(f.len()) {
+                    let first = self.lengths & length_bit(f.len()) == 0;
+                    *only = match u8::try_from(i + 1) {
+                        Ok(i) if first => i,
+                        _ => 0,
+                    };
+                }
+                if let (Some(head), Some(w)) = (self.head.get_mut(f.len()), word(f.as_bytes(), 0)) {
+                    *head = w;
+                }
+                self.lengths |= length_bit(f.len());
+            }
+            self.at = 0;
         }
         self
     }
 
-    /// Which of the first 64 positions of `item` are read (bit `p` for position `p`); one
-    /// tight pass before serde is called, rather than a check between its calls.
-    #[inline]
-    fn kept(&self, item: &Item<'_>) -> u64 {
-        let mut kept = u64::MAX;
-        for (pos, known) in self.at.iter().enumerate() {
-            if known.skip && known.is_key_of(item, pos) {
-                kept &= !(1 << pos);
-            }
+    /// Whether the field list names `key`.
+    #[inline(always)]
+    fn named(&self, key: &[u8]) -> bool {
+        if self.lengths & length_bit(key.len()) == 0 {
+            return false;
         }
-        kept
+        let only = self.only.get(key.len()).copied().unwrap_or(0);
+        match self.fields.get(usize::from(only).wrapping_sub(1)) {
+            // The one name of this length: most keys of its length differ from it in their
+            // first eight bytes (`client_away`, `client_type`), told without a call to memcmp.
+            Some(name) => {
+                let head = self.head.get(key.len()).copied();
+                (key.len() < 8 || word(key, 0) == head) && name.as_bytes() == key
+            }
+            None => self.fields.iter().any(|f| f.as_bytes() == key),
+        }
     }
 
-    /// Records how the value of `key`, the key at `pos`, was read.
+    /// Which of the first 64 positions of `item` are read (bit `p` for position `p`); one
+    /// tight pass before serde is called, rather than a check between its calls. The bytes of
+    /// a key are read only when a field name has its length.
     #[inline]
-    fn learn(&mut self, item: &Item<'a>, pos: usize, key: &'a [u8], ignored: bool) {
-        // A key read for real at a known position needs no record: that position's entry
-        // either is not skipped or names another key.
-        if !ignored && pos < self.at.len() {
-            return;
+    fn kept(&self, item: &Item<'_>) -> u64 {
+        if self.at == 0 {
+            return u64::MAX;
         }
-        let skip = ignored && !self.fields.iter().any(|f| f.as_bytes() == key);
-        let block = item
-            .key_span(pos)
-            .and_then(|(line, start, _)| block_at(line, start));
-        // Positions are learned in order (a skipped position is one already known), up to
-        // the 64 that `kept` describes.
-        if let Some(slot) = self.at.get_mut(pos) {
-            *slot = Known::new(key, skip, block);
-        } else if pos == self.at.len() && pos < 64 {
-            self.at.push(Known::new(key, skip, block));
+        let maybe_named = item.keys_of_lengths(self.lengths);
+        // Learned positions the item has (a position past its end reads as maybe named).
+        let mut skipped = self.at & !maybe_named & lanes(item.len());
+        let mut check = self.at & maybe_named;
+        while check != 0 {
+            let pos = check.trailing_zeros() as usize;
+            check &= check - 1;
+            if item.key_at(pos).is_some_and(|key| !self.named(key)) {
+                skipped |= 1 << pos;
+            }
+        }
+        !skipped
+    }
+
+    /// Records that the struct read `key`, the key at `pos`, as ignored.
+    #[cold]
+    fn learn(&mut self, pos: usize, key: &[u8]) {
+        if pos < 64 && !self.named(key) {
+            self.at |= 1 << pos;
         }
     }
 }
@@ -385,24 +382,16 @@ struct Fields<'a, 's> {
     kept: u64,
     /// Position of the next field from 64 on.
     beyond: usize,
-    skips: Option<&'s mut Skips<'a>>,
+    skips: Option<&'s mut Skips>,
     /// Position of the key whose value comes next. (Only the position is kept: a stored
     /// key and value, read back at once, stalled on store forwarding.)
     value: Option<usize>,
 }
 
 impl<'a, 's> Fields<'a, 's> {
-    fn new(item: Item<'a>, mut skips: Option<&'s mut Skips<'a>>) -> Self {
+    fn new(item: Item<'a>, skips: Option<&'s mut Skips>) -> Self {
         Fields {
-            kept: match &mut skips {
-                // The first item: nothing learned, room made for its positions at once.
-                Some(s) if s.at.is_empty() => {
-                    s.at.reserve_exact(item.len().min(64));
-                    u64::MAX
-                }
-                Some(s) => s.kept(&item),
-                None => u64::MAX,
-            },
+            kept: skips.as_ref().map_or(u64::MAX, |s| s.kept(&item)),
             item,
             beyond: 64,
             skips,
@@ -457,8 +446,8 @@ impl<'de> MapAccess<'de> for Fields<'de, '_> {
             None => ValueDe::new(key, value).error(e.msg),
             Some(_) => e,
         })?;
-        if let Some(skips) = self.skips.as_mut() {
-            skips.learn(&self.item, pos, key, ignored.get());
+        if let (true, Some(skips)) = (ignored.get(), self.skips.as_mut()) {
+            skips.learn(pos, key);
         }
         Ok(out)
     }

@@ -241,6 +241,40 @@ fn skipped_keys_never_hide_a_wanted_one() {
     }
 }
 
+/// Field names that share a length: a key of that length is compared with each of them, so
+/// neither one hides behind the other, short or long.
+#[test]
+fn names_of_one_length_are_all_seen() {
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Pairs {
+        ab: Option<u32>,
+        cd: Option<u32>,
+        client_aaaa: Option<u32>,
+        client_bbbb: Option<u32>,
+    }
+    // Learned: `xy` and `client_zzzz` ignored at positions 0 and 1. Later items put each
+    // name of the same length there.
+    let r = after_learning(
+        "xy=0 client_zzzz=0",
+        "ab=1 client_aaaa=2|cd=3 client_bbbb=4|xy=5 client_zzzz=6",
+    );
+    let got: Vec<Pairs> = r.deserialize().unwrap();
+    let pairs = |ab, cd, a, b| Pairs {
+        ab,
+        cd,
+        client_aaaa: a,
+        client_bbbb: b,
+    };
+    assert_eq!(
+        got[LEARN..],
+        [
+            pairs(Some(1), None, Some(2), None),
+            pairs(None, Some(3), None, Some(4)),
+            pairs(None, None, None, None),
+        ]
+    );
+}
+
 /// Beyond the 64 positions that are learned, keys are read one by one as before.
 #[test]
 fn items_of_many_keys() {

@@ -431,12 +431,18 @@ impl<'a> Item<'a> {
         self.raw.get(f.start as usize..f.eq as usize)
     }
 
-    /// The line the item is part of, and where the key of field `i` lies in it.
+    /// The first 64 positions whose key is `n` bytes long for a bit `n` set in `lengths`
+    /// (bit 63 standing for 63 and more): bit `p` for position `p`. Reads the index only.
     #[cfg(feature = "serde")]
     #[inline]
-    pub(crate) fn key_span(&self, i: usize) -> Option<(&'a [u8], usize, usize)> {
-        let f = self.fields.get(i)?;
-        Some((self.raw, f.start as usize, f.eq as usize))
+    pub(crate) fn keys_of_lengths(&self, lengths: u64) -> u64 {
+        // Branch-free: every position costs the same few operations.
+        let mut hits = 0;
+        for (p, f) in self.fields.iter().take(64).enumerate() {
+            let len = f.eq.wrapping_sub(f.start).min(63);
+            hits |= (lengths >> len & 1) << p;
+        }
+        hits
     }
 
     /// Field `i`, as (key, value).
