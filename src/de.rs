@@ -264,15 +264,15 @@ impl<'de> de::Deserializer<'de> for KeyDe<'de> {
 struct Skips {
     /// The field list the positions were learned for (one per element type).
     fields: &'static [&'static str],
-    /// The lengths of the names in `fields`: bit `n` for length `n`, bit 63 for 63 and more.
-    /// A key of no such length is not named, and is told so without reading its bytes.
+    /// The lengths of the names in `fields`: bit `n % 64` for length `n`. A key whose
+    /// length has no bit is not named, and is told so without reading its bytes.
     lengths: u64,
-    /// Per length below 63: 1 + the index in `fields` of the one name of that length; 0 when
+    /// Per length below 64: 1 + the index in `fields` of the one name of that length; 0 when
     /// no name or several have it (`lengths` then tells which).
-    only: [u8; 63],
+    only: [u8; 64],
     /// Per length from 8 to 62: the first 8 bytes of the one name of that length, kept here
     /// so that a key is told from it without following a pointer.
-    head: [u64; 63],
+    head: [u64; 64],
     /// Positions (below 64) whose key is skipped when the field list does not name it.
     at: u64,
 }
@@ -282,17 +282,17 @@ impl Default for Skips {
         Skips {
             fields: &[],
             lengths: 0,
-            only: [0; 63],
-            head: [0; 63],
+            only: [0; 64],
+            head: [0; 64],
             at: 0,
         }
     }
 }
 
-/// Bit `min(len, 63)`.
+/// Bit `len % 64`.
 #[inline(always)]
 fn length_bit(len: usize) -> u64 {
-    1 << len.min(63)
+    1 << (len % 64)
 }
 
 /// The 8 bytes of `s` from `i`, if it has them.
@@ -308,7 +308,7 @@ impl Skips {
         if !std::ptr::eq(self.fields, fields) {
             self.fields = fields;
             self.lengths = 0;
-            self.only = [0; 63];
+            self.only = [0; 64];
             for (i, f) in fields.iter().enumerate() {
                 if let Some(only) = self.only.get_mut(f.len()) {
                     let first = self.lengths & length_bit(f.len()) == 0;

@@ -431,16 +431,24 @@ impl<'a> Item<'a> {
         self.raw.get(f.start as usize..f.eq as usize)
     }
 
-    /// The first 64 positions whose key is `n` bytes long for a bit `n` set in `lengths`
-    /// (bit 63 standing for 63 and more): bit `p` for position `p`. Reads the index only.
+    /// The first 64 positions whose key is `n` bytes long for a bit `n % 64` set in
+    /// `lengths`: bit `p` for position `p`. Reads the index only.
     #[cfg(feature = "serde")]
     #[inline]
     pub(crate) fn keys_of_lengths(&self, lengths: u64) -> u64 {
-        // Branch-free: every position costs the same few operations.
+        // A flag byte per position with no dependency between positions, then eight flags
+        // at a time gathered into bits by one multiplication (each lands on its own bit, and
+        // no two sums meet: the usual bit-gathering constant).
+        let mut flags = [0u8; 64];
+        for (flag, f) in flags.iter_mut().zip(self.fields) {
+            *flag = (lengths >> (f.eq.wrapping_sub(f.start) % 64)) as u8 & 1;
+        }
         let mut hits = 0;
-        for (p, f) in self.fields.iter().take(64).enumerate() {
-            let len = f.eq.wrapping_sub(f.start).min(63);
-            hits |= (lengths >> len & 1) << p;
+        for (i, eight) in flags.chunks_exact(8).enumerate() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(eight);
+            let gathered = u64::from_le_bytes(w).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+            hits |= gathered << (8 * i);
         }
         hits
     }
