@@ -52,22 +52,56 @@ use crate::scan::simd::lanes;
 
 /// Why a value did not fit the type asked for: which key, its value (credentials redacted),
 /// and what was wrong.
+///
+/// One pointer wide (the details are boxed), so that every `Result` passed up through serde's
+/// layers stays small.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeError(Box<Detail>);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeError {
+struct Detail {
+    key: Option<String>,
+    value: Option<String>,
+    msg: String,
+}
+
+impl DeError {
+    fn new(key: Option<String>, value: Option<String>, msg: String) -> Self {
+        DeError(Box::new(Detail { key, value, msg }))
+    }
+
     /// The key, when the error is about one value.
-    pub key: Option<String>,
+    pub fn key(&self) -> Option<&str> {
+        self.0.key.as_deref()
+    }
+
     /// The raw value (`<redacted>` for passwords, API keys and transfer keys).
-    pub value: Option<String>,
+    pub fn value(&self) -> Option<&str> {
+        self.0.value.as_deref()
+    }
+
     /// What was wrong.
-    pub msg: String,
+    pub fn msg(&self) -> &str {
+        &self.0.msg
+    }
+}
+
+impl fmt::Debug for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeError")
+            .field("key", &self.0.key)
+            .field("value", &self.0.value)
+            .field("msg", &self.0.msg)
+            .finish()
+    }
 }
 
 impl fmt::Display for DeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.key, &self.value) {
-            (Some(k), Some(v)) => write!(f, "{k}={v}: {}", self.msg),
-            (Some(k), None) => write!(f, "{k}: {}", self.msg),
-            _ => f.write_str(&self.msg),
+        match (self.key(), self.value()) {
+            (Some(k), Some(v)) => write!(f, "{k}={v}: {}", self.msg()),
+            (Some(k), None) => write!(f, "{k}: {}", self.msg()),
+            _ => f.write_str(self.msg()),
         }
     }
 }
@@ -76,11 +110,7 @@ impl std::error::Error for DeError {}
 
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError {
-            key: None,
-            value: None,
-            msg: msg.to_string(),
-        }
+        DeError::new(None, None, msg.to_string())
     }
 }
 
@@ -442,8 +472,8 @@ impl<'de> MapAccess<'de> for Fields<'de, '_> {
             ignored: Some(&ignored),
         };
         // An error a type's own Deserialize raised (`custom`) gets the key and value too.
-        let out = seed.deserialize(de).map_err(|e| match e.key {
-            None => ValueDe::new(key, value).error(e.msg),
+        let out = seed.deserialize(de).map_err(|e| match e.key() {
+            None => ValueDe::new(key, value).error(e.msg()),
             Some(_) => e,
         })?;
         if let (true, Some(skips)) = (ignored.get(), self.skips.as_mut()) {
@@ -476,11 +506,11 @@ impl<'a> ValueDe<'a, '_> {
         } else {
             String::from_utf8_lossy(self.value.raw()).into_owned()
         };
-        DeError {
-            key: Some(String::from_utf8_lossy(self.key).into_owned()),
-            value: Some(shown),
-            msg: msg.to_string(),
-        }
+        DeError::new(
+            Some(String::from_utf8_lossy(self.key).into_owned()),
+            Some(shown),
+            msg.to_string(),
+        )
     }
 
     fn text(&self) -> Result<Cow<'a, str>, DeError> {
@@ -820,11 +850,11 @@ impl TextDe<'_> {
             true => "<redacted>".to_string(),
             false => String::from_utf8_lossy(&self.text).into_owned(),
         };
-        DeError {
-            key: Some(String::from_utf8_lossy(self.key).into_owned()),
-            value: Some(shown),
-            msg: msg.to_string(),
-        }
+        DeError::new(
+            Some(String::from_utf8_lossy(self.key).into_owned()),
+            Some(shown),
+            msg.to_string(),
+        )
     }
 
     fn str(&self) -> Result<&str, DeError> {

@@ -140,10 +140,7 @@ fn errors_name_the_key_and_the_value_but_never_a_secret() {
         clid: u32,
     }
     let e = response("clid=abc").deserialize::<Bad>().unwrap_err();
-    assert_eq!(
-        (e.key.as_deref(), e.value.as_deref()),
-        (Some("clid"), Some("abc"))
-    );
+    assert_eq!((e.key(), e.value()), (Some("clid"), Some("abc")));
     assert!(e.to_string().starts_with("clid=abc: "), "{e}");
 
     #[derive(Debug, Deserialize)]
@@ -154,7 +151,7 @@ fn errors_name_the_key_and_the_value_but_never_a_secret() {
     let e = response("client_login_password=hunter2")
         .deserialize::<Login>()
         .unwrap_err();
-    assert_eq!(e.value.as_deref(), Some("<redacted>"));
+    assert_eq!(e.value(), Some("<redacted>"));
     assert!(!e.to_string().contains("hunter2"));
 
     #[derive(Debug, Deserialize)]
@@ -165,7 +162,7 @@ fn errors_name_the_key_and_the_value_but_never_a_secret() {
     let e = response("client_servergroups=6,x")
         .deserialize::<Groups>()
         .unwrap_err();
-    assert_eq!(e.key.as_deref(), Some("client_servergroups"));
+    assert_eq!(e.key(), Some("client_servergroups"));
 
     // A &str field cannot hold an escaped value (it would need a copy): an error, not a panic.
     #[derive(Debug, Deserialize)]
@@ -388,8 +385,8 @@ fn lists_of_every_shape() {
     let e = response("client_servergroups=6,x8")
         .deserialize::<Groups>()
         .unwrap_err();
-    assert_eq!(e.key.as_deref(), Some("client_servergroups"));
-    assert_eq!(e.value.as_deref(), Some("x8"));
+    assert_eq!(e.key(), Some("client_servergroups"));
+    assert_eq!(e.value(), Some("x8"));
 }
 
 /// One `Option<u32>` per item, for a key named at run time, read through the same path as a

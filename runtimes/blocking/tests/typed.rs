@@ -55,7 +55,7 @@ fn results_into_structs() {
         .unwrap();
     assert!(none.is_none(), "an empty result is None");
     match conn.query("clientlist").all_as::<WrongType>() {
-        Err(Error::Deserialize(e)) => assert_eq!(e.key.as_deref(), Some("client_nickname")),
+        Err(Error::Deserialize(e)) => assert_eq!(e.key(), Some("client_nickname")),
         other => panic!("{other:?}"),
     }
 }

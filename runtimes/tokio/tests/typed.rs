@@ -61,7 +61,7 @@ async fn results_into_structs() {
         .unwrap();
     assert!(none.is_none(), "an empty result is None");
     match conn.query("clientlist").all_as::<WrongType>().await {
-        Err(Error::Deserialize(e)) => assert_eq!(e.key.as_deref(), Some("client_nickname")),
+        Err(Error::Deserialize(e)) => assert_eq!(e.key(), Some("client_nickname")),
         other => panic!("{other:?}"),
     }
 }
