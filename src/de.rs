@@ -42,7 +42,6 @@
 //! ```
 
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
@@ -465,21 +464,16 @@ impl<'de> MapAccess<'de> for Fields<'de, '_> {
             .take()
             .and_then(|pos| Some((pos, self.item.field_at(pos)?)))
             .ok_or_else(|| de::Error::custom("a value without its key"))?;
-        let ignored = Cell::new(false);
         let de = ValueDe {
             key,
             value,
-            ignored: Some(&ignored),
+            learn: self.skips.as_deref_mut().map(|s| (s, pos)),
         };
         // An error a type's own Deserialize raised (`custom`) gets the key and value too.
-        let out = seed.deserialize(de).map_err(|e| match e.key() {
+        seed.deserialize(de).map_err(|e| match e.key() {
             None => ValueDe::new(key, value).error(e.msg()),
             Some(_) => e,
-        })?;
-        if let (true, Some(skips)) = (ignored.get(), self.skips.as_mut()) {
-            skips.learn(pos, key);
-        }
-        Ok(out)
+        })
     }
 }
 
@@ -487,8 +481,9 @@ impl<'de> MapAccess<'de> for Fields<'de, '_> {
 struct ValueDe<'a, 'c> {
     key: &'a [u8],
     value: Value<'a>,
-    /// Set when the value is read as ignored (`IgnoredAny`).
-    ignored: Option<&'c Cell<bool>>,
+    /// The sequence's skips and the value's position, told when the value is read as ignored
+    /// (`IgnoredAny`).
+    learn: Option<(&'c mut Skips, usize)>,
 }
 
 impl<'a> ValueDe<'a, '_> {
@@ -496,7 +491,7 @@ impl<'a> ValueDe<'a, '_> {
         ValueDe {
             key,
             value,
-            ignored: None,
+            learn: None,
         }
     }
 
@@ -756,8 +751,8 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de, '_> {
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        if let Some(ignored) = self.ignored {
-            ignored.set(true);
+        if let Some((skips, pos)) = self.learn {
+            skips.learn(pos, self.key);
         }
         v.visit_unit()
     }
