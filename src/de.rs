@@ -46,7 +46,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::{is_secret_key, Event, Item, ItemsIter, Response, Value};
+use crate::parse::{is_secret_key, Event, Item, Items, ItemsIter, Response, Value};
 use crate::scan::simd::lanes;
 
 /// Why a value did not fit the type asked for: which key, its value (credentials redacted),
@@ -119,6 +119,7 @@ impl<'a> Item<'a> {
         T::deserialize(ItemDe {
             item: *self,
             skips: None,
+            room: None,
         })
     }
 }
@@ -126,7 +127,34 @@ impl<'a> Item<'a> {
 impl Response {
     /// Deserializes every item: `Vec<T>` (or any sequence), or one `T` from the first item.
     pub fn deserialize<'a, T: de::Deserialize<'a>>(&'a self) -> Result<T, DeError> {
-        T::deserialize(ItemsDe { items: self.iter() })
+        T::deserialize(ItemsDe::new(self.items(), None))
+    }
+
+    /// As [`Response::deserialize`], with `room` lent for the text of values that need
+    /// unescaping: `&str` and `Cow<str>` fields then borrow every value, escaped or not, and
+    /// a long list allocates nothing for its text. `room` grows once to the length of the
+    /// response's items; reuse it for the next response.
+    ///
+    /// ```
+    /// # use std::borrow::Cow;
+    /// #[derive(serde::Deserialize)]
+    /// struct Entry<'a> {
+    ///     clid: u32,
+    ///     client_nickname: &'a str,
+    /// }
+    /// let r = ts3q::Response::parse(
+    ///     "clid=1 client_nickname=Ben|clid=2 client_nickname=Al\\sCapone".into(),
+    ///     "error id=0 msg=ok".into(),
+    /// ).unwrap();
+    /// let mut room = Vec::new();
+    /// let all: Vec<Entry> = r.deserialize_in(&mut room).unwrap();
+    /// assert_eq!((all[1].clid, all[1].client_nickname), (2, "Al Capone"));
+    /// ```
+    pub fn deserialize_in<'a, T: de::Deserialize<'a>>(
+        &'a self,
+        room: &'a mut Vec<u8>,
+    ) -> Result<T, DeError> {
+        T::deserialize(ItemsDe::new(self.items(), Some(room)))
     }
 }
 
@@ -134,22 +162,83 @@ impl Event {
     /// Deserializes the event's items, as [`Response::deserialize`]: a struct from its first
     /// item, or a `Vec` of all of them.
     pub fn deserialize<'a, T: de::Deserialize<'a>>(&'a self) -> Result<T, DeError> {
-        T::deserialize(ItemsDe { items: self.iter() })
+        T::deserialize(ItemsDe::new(self.items(), None))
+    }
+
+    /// As [`Response::deserialize_in`]: escaped text borrowed from `room`.
+    pub fn deserialize_in<'a, T: de::Deserialize<'a>>(
+        &'a self,
+        room: &'a mut Vec<u8>,
+    ) -> Result<T, DeError> {
+        T::deserialize(ItemsDe::new(self.items(), Some(room)))
     }
 }
 
 /// A sequence of items; asked for a struct or a map, the first item.
 struct ItemsDe<'a> {
     items: ItemsIter<'a>,
+    room: Option<Room<'a>>,
 }
 
 impl<'a> ItemsDe<'a> {
-    fn first(mut self) -> Result<ItemDe<'a, 'a>, DeError> {
+    fn new(items: &'a Items, room: Option<&'a mut Vec<u8>>) -> Self {
+        ItemsDe {
+            items: items.iter(),
+            room: room.map(|r| Room::new(r, items.raw().len())),
+        }
+    }
+
+    /// The first item, with the room it can borrow from.
+    fn first<R>(
+        mut self,
+        read: impl FnOnce(ItemDe<'a, '_>) -> Result<R, DeError>,
+    ) -> Result<R, DeError> {
         let item = self
             .items
             .next()
             .ok_or_else(|| de::Error::custom("no item"))?;
-        Ok(ItemDe { item, skips: None })
+        read(ItemDe {
+            item,
+            skips: None,
+            room: self.room.as_mut(),
+        })
+    }
+}
+
+/// Room lent for the unescaped text of values: each goes to the front of what is left and is
+/// borrowed from there for as long as the input (unescaped text is never longer than the
+/// escaped text, so the items' length is room enough).
+struct Room<'a> {
+    rest: &'a mut [u8],
+    /// Where a value is unescaped first (the fast kernels write past their output's end).
+    decoded: Vec<u8>,
+}
+
+impl<'a> Room<'a> {
+    fn new(room: &'a mut Vec<u8>, len: usize) -> Self {
+        // Grown (and zeroed) once; a reused room is overwritten, not cleared.
+        if room.len() < len {
+            room.resize(len, 0);
+        }
+        Room {
+            rest: &mut room[..len],
+            decoded: Vec::new(),
+        }
+    }
+
+    /// `raw` unescaped, lent from the room; `None` when the room is used up (it never is for
+    /// the values of the items it was sized for).
+    fn unescape(&mut self, raw: &[u8]) -> Option<&'a [u8]> {
+        self.decoded.clear();
+        crate::scan::unescape_from(raw, 0, &mut self.decoded);
+        let n = self.decoded.len();
+        if n > self.rest.len() {
+            return None;
+        }
+        let (piece, rest) = std::mem::take(&mut self.rest).split_at_mut(n);
+        self.rest = rest;
+        piece.copy_from_slice(&self.decoded);
+        Some(piece)
     }
 }
 
@@ -164,6 +253,7 @@ impl<'de> de::Deserializer<'de> for ItemsDe<'de> {
         v.visit_seq(ItemSeq {
             skips: (self.items.len() >= LEARN_FROM).then(Skips::default),
             items: self.items,
+            room: self.room,
         })
     }
 
@@ -173,11 +263,11 @@ impl<'de> de::Deserializer<'de> for ItemsDe<'de> {
         fields: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
-        self.first()?.deserialize_struct(name, fields, v)
+        self.first(|item| item.deserialize_struct(name, fields, v))
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        self.first()?.deserialize_map(v)
+        self.first(|item| item.deserialize_map(v))
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
@@ -202,6 +292,7 @@ struct ItemSeq<'a> {
     /// What the items read so far taught about keys the element type ignores; `None` in a
     /// short sequence.
     skips: Option<Skips>,
+    room: Option<Room<'a>>,
 }
 
 impl<'de> SeqAccess<'de> for ItemSeq<'de> {
@@ -211,9 +302,9 @@ impl<'de> SeqAccess<'de> for ItemSeq<'de> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, DeError> {
-        let skips = self.skips.as_mut();
+        let (skips, room) = (self.skips.as_mut(), self.room.as_mut());
         (self.items.next())
-            .map(|item| seed.deserialize(ItemDe { item, skips }))
+            .map(|item| seed.deserialize(ItemDe { item, skips, room }))
             .transpose()
     }
 
@@ -227,6 +318,7 @@ struct ItemDe<'a, 's> {
     item: Item<'a>,
     /// Shared by the items of one sequence.
     skips: Option<&'s mut Skips>,
+    room: Option<&'s mut Room<'a>>,
 }
 
 impl<'de> de::Deserializer<'de> for ItemDe<'de, '_> {
@@ -237,7 +329,7 @@ impl<'de> de::Deserializer<'de> for ItemDe<'de, '_> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        v.visit_map(Fields::new(self.item, None))
+        v.visit_map(Fields::new(self.item, None, self.room))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -247,7 +339,7 @@ impl<'de> de::Deserializer<'de> for ItemDe<'de, '_> {
         v: V,
     ) -> Result<V::Value, DeError> {
         let skips = self.skips.map(|s| s.of(fields));
-        v.visit_map(Fields::new(self.item, skips))
+        v.visit_map(Fields::new(self.item, skips, self.room))
     }
 
     serde::forward_to_deserialize_any! {
@@ -412,18 +504,20 @@ struct Fields<'a, 's> {
     /// Position of the next field from 64 on.
     beyond: usize,
     skips: Option<&'s mut Skips>,
+    room: Option<&'s mut Room<'a>>,
     /// Position of the key whose value comes next. (Only the position is kept: a stored
     /// key and value, read back at once, stalled on store forwarding.)
     value: Option<usize>,
 }
 
 impl<'a, 's> Fields<'a, 's> {
-    fn new(item: Item<'a>, skips: Option<&'s mut Skips>) -> Self {
+    fn new(item: Item<'a>, skips: Option<&'s mut Skips>, room: Option<&'s mut Room<'a>>) -> Self {
         Fields {
             kept: skips.as_ref().map_or(u64::MAX, |s| s.kept(&item)),
             item,
             beyond: 64,
             skips,
+            room,
             value: None,
         }
     }
@@ -468,6 +562,7 @@ impl<'de> MapAccess<'de> for Fields<'de, '_> {
             key,
             value,
             learn: self.skips.as_deref_mut().map(|s| (s, pos)),
+            room: self.room.as_deref_mut(),
         };
         // An error a type's own Deserialize raised (`custom`) gets the key and value too.
         seed.deserialize(de).map_err(|e| match e.key() {
@@ -484,6 +579,8 @@ struct ValueDe<'a, 'c> {
     /// The sequence's skips and the value's position, told when the value is read as ignored
     /// (`IgnoredAny`).
     learn: Option<(&'c mut Skips, usize)>,
+    /// Where escaped text is unescaped to be borrowed, when the caller lent room.
+    room: Option<&'c mut Room<'a>>,
 }
 
 impl<'a> ValueDe<'a, '_> {
@@ -492,6 +589,7 @@ impl<'a> ValueDe<'a, '_> {
             key,
             value,
             learn: None,
+            room: None,
         }
     }
 
@@ -506,6 +604,14 @@ impl<'a> ValueDe<'a, '_> {
             Some(shown),
             msg.to_string(),
         )
+    }
+
+    /// The value unescaped into the lent room, when it needs unescaping and room was lent.
+    fn lent(&mut self) -> Option<&'a [u8]> {
+        match self.value.is_clean() {
+            true => None,
+            false => self.room.as_deref_mut()?.unescape(self.value.raw()),
+        }
     }
 
     fn text(&self) -> Result<Cow<'a, str>, DeError> {
@@ -607,7 +713,13 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de, '_> {
         self.deserialize_str(v)
     }
 
-    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+    fn deserialize_str<V: Visitor<'de>>(mut self, v: V) -> Result<V::Value, DeError> {
+        if let Some(b) = self.lent() {
+            return match std::str::from_utf8(b) {
+                Ok(s) => v.visit_borrowed_str(s),
+                Err(_) => Err(self.error("not UTF-8")),
+            };
+        }
         match self.text()? {
             Cow::Borrowed(s) => v.visit_borrowed_str(s),
             Cow::Owned(s) => v.visit_string(s),
@@ -615,10 +727,17 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de, '_> {
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        self.deserialize_str(v)
+        // An owned string is made either way: unescaped straight into it, not into the room.
+        match self.text()? {
+            Cow::Borrowed(s) => v.visit_borrowed_str(s),
+            Cow::Owned(s) => v.visit_string(s),
+        }
     }
 
-    fn deserialize_bytes<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+    fn deserialize_bytes<V: Visitor<'de>>(mut self, v: V) -> Result<V::Value, DeError> {
+        if let Some(b) = self.lent() {
+            return v.visit_borrowed_bytes(b);
+        }
         match self.value.bytes() {
             Cow::Borrowed(b) => v.visit_borrowed_bytes(b),
             Cow::Owned(b) => v.visit_byte_buf(b),

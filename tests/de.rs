@@ -483,6 +483,10 @@ proptest::proptest! {
             .map(|item| item.deserialize::<S>().map_err(|e| e.to_string()))
             .collect();
         let all: Result<Vec<S>, String> = r.deserialize().map_err(|e| e.to_string());
+        // Lent room changes where text comes from, never what is read.
+        let mut room = Vec::new();
+        let lent: Result<Vec<S>, String> = r.deserialize_in(&mut room).map_err(|e| e.to_string());
+        proptest::prop_assert_eq!(&lent, &all);
         match (all, each.iter().position(|e| e.is_err())) {
             (Ok(all), None) => {
                 let each: Vec<S> = each.into_iter().flatten().collect();
@@ -530,4 +534,90 @@ fn a_key_read_in_some_items_is_offered_in_all() {
     let r = after_learning("kind=0 x=5", "kind=1 x=6|kind=0 x=7|kind=1 x=8");
     let got: Vec<Maybe> = r.deserialize().unwrap();
     assert_eq!(got[LEARN..], [Maybe(Some(6)), Maybe(None), Maybe(Some(8))]);
+}
+
+/// With room lent, escaped text is borrowed too: `&str` fields read escaped values (an error
+/// without room), `Cow` borrows, `String` and lists read as before; a room serves one
+/// response after another, larger or smaller.
+#[test]
+fn escaped_text_borrowed_from_lent_room() {
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Entry<'a> {
+        clid: u32,
+        client_nickname: &'a str,
+        #[serde(borrow)]
+        client_away_message: Cow<'a, str>,
+        client_description: Option<String>,
+        #[serde(default)]
+        client_servergroups: Vec<u32>,
+        #[serde(borrow, default)]
+        client_badges: Option<&'a [u8]>,
+    }
+    let r = response(
+        "clid=1 client_nickname=Al\\sCapone client_away_message=gone\\pback client_description=a\\sb client_badges=x\\sy|\
+         clid=2 client_nickname=Ben client_away_message=plain client_servergroups=6,8",
+    );
+    assert!(
+        r.deserialize::<Vec<Entry>>().is_err(),
+        "&str of an escaped value, no room"
+    );
+    let mut room = Vec::new();
+    let all: Vec<Entry> = r.deserialize_in(&mut room).unwrap();
+    assert_eq!(all[0].client_nickname, "Al Capone");
+    assert!(matches!(
+        all[0].client_away_message,
+        Cow::Borrowed("gone|back")
+    ));
+    assert_eq!(all[0].client_description.as_deref(), Some("a b"));
+    assert_eq!(all[0].client_badges, Some(&b"x y"[..]));
+    assert_eq!(
+        (all[1].client_nickname, all[1].client_servergroups.clone()),
+        ("Ben", vec![6, 8])
+    );
+    assert!(matches!(all[1].client_away_message, Cow::Borrowed("plain")));
+    let grown = room.len();
+
+    // The room again, for a shorter response and a struct from its first item.
+    let r = response("clid=3 client_nickname=\\/x\\\\y client_away_message");
+    let one: Entry = r.deserialize_in(&mut room).unwrap();
+    assert_eq!((one.clid, one.client_nickname), (3, "/x\\y"));
+    assert_eq!(
+        room.len(),
+        grown,
+        "a room is not shrunk, nor grown for less"
+    );
+
+    // As a map, and from an event.
+    let r = response("a=x\\sy b=z");
+    let map: BTreeMap<&str, &str> = r.deserialize_in(&mut room).unwrap();
+    assert_eq!(map, BTreeMap::from([("a", "x y"), ("b", "z")]));
+    let e = Event::parse("notifytextmessage targetmode=3 msg=hi\\sall invokername=B\\sen".into())
+        .unwrap();
+    #[derive(Deserialize)]
+    struct Text<'a> {
+        msg: &'a str,
+        invokername: &'a str,
+    }
+    let t: Text = e.deserialize_in(&mut room).unwrap();
+    assert_eq!((t.msg, t.invokername), ("hi all", "B en"));
+}
+
+/// Escaped text that is not UTF-8 once unescaped fails with its key, room or not.
+#[test]
+fn lent_room_keeps_errors() {
+    let r = response("clid=1 client_nickname=a\\s\u{fffd}");
+    // A byte that is not UTF-8 cannot go through `&str`; build the line from bytes.
+    let line = b"clid=1 client_nickname=a\\s\xff".to_vec();
+    let bad = Response::parse(line.into(), "error id=0 msg=ok".into()).unwrap();
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Nick<'a> {
+        client_nickname: &'a str,
+    }
+    let mut room = Vec::new();
+    let e = bad.deserialize_in::<Nick>(&mut room).unwrap_err();
+    assert_eq!(e.key(), Some("client_nickname"));
+    assert!(e.msg().contains("UTF-8"), "{e}");
+    let ok: Nick = r.deserialize_in(&mut room).unwrap();
+    assert_eq!(ok.client_nickname, "a \u{fffd}");
 }

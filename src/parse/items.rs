@@ -625,6 +625,13 @@ impl<'a> Value<'a> {
         scratch
     }
 
+    /// Whether the value is known to hold no escape (then it reads as it stands).
+    #[cfg(feature = "serde")]
+    #[inline]
+    pub(crate) fn is_clean(&self) -> bool {
+        self.clean
+    }
+
     /// The unescaped text, or an error when it is not valid UTF-8.
     #[inline]
     pub fn to_str(&self) -> Result<Cow<'a, str>, std::str::Utf8Error> {
