@@ -5,7 +5,8 @@
 //! `0`/`1`, text unescaped (a `&str` or `Cow<str>` field borrows when the value needs no
 //! unescaping; `Cow` then falls back to an owned copy, `&str` to an error), lists such as
 //! `client_servergroups=6,8` as `Vec<_>`, absent keys as `None` (or `#[serde(default)]`),
-//! and a bare key (`-flag` style, no `=`) as present but empty.
+//! and a bare key (`-flag` style, no `=`) as present but empty. With room lent for escaped
+//! text ([`Response::deserialize_in`]), `&str` and `Cow<str>` fields borrow every value.
 //!
 //! A sequence of 4 items or more (a long `clientlist` into `Vec<T>`) learns where `T`
 //! ignores keys: at a position where an item had a key that `T` read as ignored
