@@ -6,7 +6,7 @@
 //! unescaping; `Cow` then falls back to an owned copy, `&str` to an error), lists such as
 //! `client_servergroups=6,8` as `Vec<_>`, absent keys as `None` (or `#[serde(default)]`),
 //! and a bare key (`-flag` style, no `=`) as present but empty. With room lent for escaped
-//! text ([`Response::deserialize_in`]), `&str` and `Cow<str>` fields borrow every value.
+//! text ([`Items::deserialize_in`]), `&str` and `Cow<str>` fields borrow every value.
 //!
 //! A sequence of 4 items or more (a long `clientlist` into `Vec<T>`) learns where `T`
 //! ignores keys: at a position where an item had a key that `T` read as ignored
@@ -125,19 +125,18 @@ impl<'a> Item<'a> {
     }
 }
 
-impl Response {
+impl Items {
     /// Deserializes every item: `Vec<T>` (or any sequence), or one `T` from the first item.
     pub fn deserialize<'a, T: de::Deserialize<'a>>(&'a self) -> Result<T, DeError> {
-        T::deserialize(ItemsDe::new(self.items(), None))
+        T::deserialize(ItemsDe::new(self, None))
     }
 
-    /// As [`Response::deserialize`], with `room` lent for the text of values that need
+    /// As [`Items::deserialize`], with `room` lent for the text of values that need
     /// unescaping: `&str` and `Cow<str>` fields then borrow every value, escaped or not, and
     /// a long list allocates nothing for its text. `room` grows once to the length of the
-    /// response's items; reuse it for the next response.
+    /// items; reuse it for the next response.
     ///
     /// ```
-    /// # use std::borrow::Cow;
     /// #[derive(serde::Deserialize)]
     /// struct Entry<'a> {
     ///     clid: u32,
@@ -155,23 +154,38 @@ impl Response {
         &'a self,
         room: &'a mut Vec<u8>,
     ) -> Result<T, DeError> {
-        T::deserialize(ItemsDe::new(self.items(), Some(room)))
+        T::deserialize(ItemsDe::new(self, Some(room)))
+    }
+}
+
+impl Response {
+    /// Deserializes every item ([`Items::deserialize`]).
+    pub fn deserialize<'a, T: de::Deserialize<'a>>(&'a self) -> Result<T, DeError> {
+        self.items().deserialize()
+    }
+
+    /// Deserializes every item, escaped text borrowed from `room` ([`Items::deserialize_in`]).
+    pub fn deserialize_in<'a, T>(&'a self, room: &'a mut Vec<u8>) -> Result<T, DeError>
+    where
+        T: de::Deserialize<'a>,
+    {
+        self.items().deserialize_in(room)
     }
 }
 
 impl Event {
-    /// Deserializes the event's items, as [`Response::deserialize`]: a struct from its first
-    /// item, or a `Vec` of all of them.
+    /// The event's items, as [`Items::deserialize`] reads them: a struct from the first, or a
+    /// `Vec` of all. With [`Event::deserialize_in`], escaped text is borrowed from lent room.
     pub fn deserialize<'a, T: de::Deserialize<'a>>(&'a self) -> Result<T, DeError> {
-        T::deserialize(ItemsDe::new(self.items(), None))
+        self.items().deserialize()
     }
 
-    /// As [`Response::deserialize_in`]: escaped text borrowed from `room`.
-    pub fn deserialize_in<'a, T: de::Deserialize<'a>>(
-        &'a self,
-        room: &'a mut Vec<u8>,
-    ) -> Result<T, DeError> {
-        T::deserialize(ItemsDe::new(self.items(), Some(room)))
+    /// The event's items with room lent for their escaped text ([`Items::deserialize_in`]).
+    pub fn deserialize_in<'a, T>(&'a self, room: &'a mut Vec<u8>) -> Result<T, DeError>
+    where
+        T: de::Deserialize<'a>,
+    {
+        self.items().deserialize_in(room)
     }
 }
 
