@@ -813,9 +813,14 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de, '_> {
 
     /// A comma-separated list (`client_servergroups=6,8`); empty is an empty list. Elements
     /// borrow like whole values do.
-    fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+    fn deserialize_seq<V: Visitor<'de>>(mut self, v: V) -> Result<V::Value, DeError> {
         let key = self.key;
-        match self.value.bytes() {
+        // With room lent, an escaped list is unescaped into it and borrowed like a clean one.
+        let text = match self.lent() {
+            Some(b) => Cow::Borrowed(b),
+            None => self.value.bytes(),
+        };
+        match text {
             // Borrowed: split as the visitor asks, its length known up front (one allocation
             // for a `Vec`), each element checked as text only if read as text.
             Cow::Borrowed(b) => {
