@@ -586,7 +586,10 @@ fn escaped_text_borrowed_from_lent_room() {
     let r = response("names=a\\sb,c\\pd,e");
     let n: Names = r.deserialize_in(&mut room).unwrap();
     assert_eq!(n.names, ["a b", "c|d", "e"]);
-    assert!(r.deserialize::<Names>().is_err(), "without room, escaped elements are owned");
+    assert!(
+        r.deserialize::<Names>().is_err(),
+        "without room, escaped elements are owned"
+    );
 
     // The room again, for a shorter response and a struct from its first item.
     let r = response("clid=3 client_nickname=\\/x\\\\y client_away_message");
