@@ -229,6 +229,10 @@ struct Room<'a> {
     decoded: Vec<u8>,
 }
 
+/// Escaped values up to this long are unescaped straight into the room (the portable code);
+/// longer ones through the SIMD kernels and a copy.
+const DIRECT: usize = 64;
+
 impl<'a> Room<'a> {
     fn new(room: &'a mut Vec<u8>, len: usize) -> Self {
         // Grown (and zeroed) once; a reused room is overwritten, not cleared.
@@ -244,16 +248,24 @@ impl<'a> Room<'a> {
     /// `raw` unescaped, lent from the room; `None` when the room is used up (it never is for
     /// the values of the items it was sized for).
     fn unescape(&mut self, raw: &[u8]) -> Option<&'a [u8]> {
-        self.decoded.clear();
-        crate::scan::unescape_from(raw, 0, &mut self.decoded);
-        let n = self.decoded.len();
-        if n > self.rest.len() {
+        if raw.len() > self.rest.len() {
             return None;
         }
-        let (piece, rest) = std::mem::take(&mut self.rest).split_at_mut(n);
+        // A piece as long as the escaped text, which the unescaped text fits.
+        let (piece, rest) = std::mem::take(&mut self.rest).split_at_mut(raw.len());
         self.rest = rest;
-        piece.copy_from_slice(&self.decoded);
-        Some(piece)
+        let n = if raw.len() <= DIRECT {
+            crate::scan::unescape_into_slice(raw, piece)
+        } else {
+            // Longer values through the fast kernels, which write past their output's end.
+            self.decoded.clear();
+            crate::scan::unescape_from(raw, 0, &mut self.decoded);
+            let n = self.decoded.len();
+            piece.get_mut(..n)?.copy_from_slice(&self.decoded);
+            n
+        };
+        let piece: &'a [u8] = piece;
+        piece.get(..n)
     }
 }
 

@@ -575,6 +575,15 @@ fn escaped_text_borrowed_from_lent_room() {
         ("Ben", vec![6, 8])
     );
     assert!(matches!(all[1].client_away_message, Cow::Borrowed("plain")));
+
+    // Long escaped text (past the short values' path) too; the room grows to this response.
+    let long = "x\\s".repeat(40);
+    let r = response(&format!(
+        "clid=4 client_nickname={long} client_away_message={long}"
+    ));
+    let e: Entry = r.deserialize_in(&mut room).unwrap();
+    assert_eq!(e.client_nickname, "x ".repeat(40));
+    assert!(matches!(e.client_away_message, Cow::Borrowed(m) if m == "x ".repeat(40)));
     let grown = room.len();
 
     // Lists whose elements hold escapes borrow them too.

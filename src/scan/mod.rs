@@ -15,6 +15,7 @@ pub(crate) mod table;
 mod text;
 
 pub(crate) use fields::{index, Field, CLEAN, MAX_LINE};
+pub(crate) use text::unescape_into_slice;
 pub(crate) use text::{escape_from, find_backslash, find_escapable, unescape_from};
 /// Appends the position of every `byte` in `src`, in order: one pass 64 bytes at a time.
 pub(crate) fn positions(src: &[u8], byte: u8, out: &mut Vec<usize>) {

@@ -124,27 +124,40 @@ pub(crate) fn unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
     )
 }
 
-pub(crate) fn portable_unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
+pub(crate) fn portable_unescape_from<B: BufMut>(value: &[u8], first: usize, out: &mut B) {
     let mut rest = value;
     let mut next = Some(first);
     while let Some(i) = next {
-        out.extend_from_slice(&rest[..i]);
+        out.put_slice(&rest[..i]);
         match rest.get(i + 1) {
             Some(&c) => {
                 match UNESCAPE[c as usize] {
-                    0 => out.extend_from_slice(&[b'\\', c]),
-                    b => out.push(b),
+                    0 => out.put_slice(&[b'\\', c]),
+                    b => out.put_u8(b),
                 }
                 rest = &rest[i + 2..];
             }
             None => {
-                out.push(b'\\');
+                out.put_u8(b'\\');
                 rest = &[];
             }
         }
         next = portable_find_backslash(rest);
     }
-    out.extend_from_slice(rest);
+    out.put_slice(rest);
+}
+
+/// Unescapes `value` into `out`, which must be at least as long (unescaping never lengthens
+/// text), and returns the length written. Portable: for short values, whose whole work costs
+/// less than a kernel's set-up and a copy out of its buffer.
+pub(crate) fn unescape_into_slice(value: &[u8], out: &mut [u8]) -> usize {
+    let total = out.len();
+    let mut cursor = &mut out[..];
+    match portable_find_backslash(value) {
+        Some(first) => portable_unescape_from(value, first, &mut cursor),
+        None => cursor.put_slice(value),
+    }
+    total - cursor.len()
 }
 
 #[cfg(test)]
