@@ -633,11 +633,13 @@ impl<'a> ValueDe<'a, '_> {
         )
     }
 
-    /// The value unescaped into the lent room, when it needs unescaping and room was lent.
+    /// The value unescaped into the lent room, when room was lent and it needs unescaping.
+    #[inline]
     fn lent(&mut self) -> Option<&'a [u8]> {
+        let room = self.room.as_deref_mut()?;
         match self.value.is_clean() {
             true => None,
-            false => self.room.as_deref_mut()?.unescape(self.value.raw()),
+            false => room.unescape(self.value.raw()),
         }
     }
 
