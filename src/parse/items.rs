@@ -589,9 +589,7 @@ impl<'a> Value<'a> {
         } else if self.raw.len() <= SHORT {
             // Short (most text): straight into a buffer of the escaped length, which the
             // unescaped text fits, without a kernel's set-up and the copy out of its block.
-            // (Not `vec![0; n]`: glibc's `calloc` bypasses its per-thread cache.)
-            let mut out = Vec::with_capacity(self.raw.len());
-            out.resize(self.raw.len(), 0);
+            let mut out = vec![0; self.raw.len()];
             let n = crate::scan::unescape_into_slice(self.raw, &mut out);
             out.truncate(n);
             Cow::Owned(out)
