@@ -14,9 +14,9 @@
 //! list does not name either, before serde sees it. A derived `Deserialize` ignores every key
 //! outside its field list (aliases included: serde lists them there since 1.0.153, the
 //! version this crate requires), so it reads exactly what it would read otherwise, whatever
-//! keys a server sends where. A hand-written one that reads some keys
-//! outside the field list it passes to `deserialize_struct` should name them there (or use
-//! `deserialize_map`, which skips nothing).
+//! keys a server sends where. A hand-written one that reads some keys outside the field list
+//! it passes to `deserialize_struct` should name them there (or use `deserialize_map`, which
+//! skips nothing).
 //!
 //! ```
 //! use std::borrow::Cow;
