@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+#[cfg(feature = "serde")]
+#[path = "shared/entry.rs"]
+mod entry;
 use serde_json::Value as Json;
 use ts3q::internals::Tier;
 use ts3q::{Bytes, Client, Command, Config, Items, Mode, Output};
@@ -172,16 +175,7 @@ fn benches(c: &mut Criterion) {
     // on the same input in the same run.
     #[cfg(feature = "serde")]
     {
-        #[derive(serde::Deserialize)]
-        struct Entry<'a> {
-            clid: u32,
-            cid: u32,
-            client_database_id: u32,
-            #[serde(borrow)]
-            client_nickname: std::borrow::Cow<'a, str>,
-            client_type: u8,
-            client_servergroups: Vec<u32>,
-        }
+        use entry::{checksum, Entry};
         let mut g = c.benchmark_group("deserialize");
         let line = data_line(&read(&dir, "clientlist10k.resp"));
         g.throughput(Throughput::Bytes(line.len() as u64));
@@ -192,20 +186,6 @@ fn benches(c: &mut Criterion) {
                 read_all(&items, &mut buf)
             })
         });
-        // What a caller might do with the structs (so that none of their fields is optimized
-        // away).
-        fn checksum(all: &[Entry]) -> usize {
-            all.iter()
-                .map(|e| {
-                    e.clid as usize
-                        + e.cid as usize
-                        + e.client_database_id as usize
-                        + e.client_nickname.len()
-                        + e.client_type as usize
-                        + e.client_servergroups.len()
-                })
-                .sum()
-        }
         // Parsed inside the loop, like "values read": every row includes indexing the line.
         let ok = ts3q::Bytes::from_static(b"error id=0 msg=ok");
         g.bench_function("clientlist10k/into 6-field structs", |b| {

@@ -70,6 +70,16 @@ impl DeError {
         DeError(Box::new(Detail { key, value, msg }))
     }
 
+    /// An error about the value `raw` of `key`, the value redacted when the key is a secret.
+    fn about(key: &[u8], raw: &[u8], msg: impl fmt::Display) -> Self {
+        let shown = match is_secret_key(key) {
+            true => "<redacted>".to_string(),
+            false => String::from_utf8_lossy(raw).into_owned(),
+        };
+        let key = String::from_utf8_lossy(key).into_owned();
+        DeError::new(Some(key), Some(shown), msg.to_string())
+    }
+
     /// The key, when the error is about one value.
     pub fn key(&self) -> Option<&str> {
         self.0.key.as_deref()
@@ -229,10 +239,6 @@ struct Room<'a> {
     decoded: Vec<u8>,
 }
 
-/// Escaped values up to this long are unescaped straight into the room (the portable code);
-/// longer ones through the SIMD kernels and a copy.
-const DIRECT: usize = 64;
-
 impl<'a> Room<'a> {
     fn new(room: &'a mut Vec<u8>, len: usize) -> Self {
         // Grown (and zeroed) once; a reused room is overwritten, not cleared.
@@ -254,7 +260,7 @@ impl<'a> Room<'a> {
         // A piece as long as the escaped text, which the unescaped text fits.
         let (piece, rest) = std::mem::take(&mut self.rest).split_at_mut(raw.len());
         self.rest = rest;
-        let n = if raw.len() <= DIRECT {
+        let n = if raw.len() < crate::scan::SHORT_TEXT {
             crate::scan::unescape_into_slice(raw, piece)
         } else {
             // Longer values through the fast kernels, which write past their output's end.
@@ -418,7 +424,7 @@ struct Skips {
     /// Per length below 64: 1 + the index in `fields` of the one name of that length; 0 when
     /// no name or several have it (`lengths` then tells which).
     only: [u8; 64],
-    /// Per length from 8 to 62: the first 8 bytes of the one name of that length, kept here
+    /// Per length from 8 to 63: the first 8 bytes of the one name of that length, kept here
     /// so that a key is told from it without following a pointer.
     head: [u64; 64],
     /// Positions (below 64) whose key is skipped when the field list does not name it.
@@ -621,16 +627,15 @@ impl<'a> ValueDe<'a, '_> {
     }
 
     fn error(&self, msg: impl fmt::Display) -> DeError {
-        let shown = if is_secret_key(self.key) {
-            "<redacted>".to_string()
-        } else {
-            String::from_utf8_lossy(self.value.raw()).into_owned()
-        };
-        DeError::new(
-            Some(String::from_utf8_lossy(self.key).into_owned()),
-            Some(shown),
-            msg.to_string(),
-        )
+        DeError::about(self.key, self.value.raw(), msg)
+    }
+
+    /// The value as text, borrowed or owned, to `v`.
+    fn visit_text<V: Visitor<'a>>(&self, v: V) -> Result<V::Value, DeError> {
+        match self.text()? {
+            Cow::Borrowed(s) => v.visit_borrowed_str(s),
+            Cow::Owned(s) => v.visit_string(s),
+        }
     }
 
     /// The value unescaped into the lent room, when room was lent and it needs unescaping.
@@ -749,18 +754,12 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de, '_> {
                 Err(_) => Err(self.error("not UTF-8")),
             };
         }
-        match self.text()? {
-            Cow::Borrowed(s) => v.visit_borrowed_str(s),
-            Cow::Owned(s) => v.visit_string(s),
-        }
+        self.visit_text(v)
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         // An owned string is made either way: unescaped straight into it, not into the room.
-        match self.text()? {
-            Cow::Borrowed(s) => v.visit_borrowed_str(s),
-            Cow::Owned(s) => v.visit_string(s),
-        }
+        self.visit_text(v)
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(mut self, v: V) -> Result<V::Value, DeError> {
@@ -994,15 +993,7 @@ impl<'de> IntoDeserializer<'de, DeError> for TextDe<'de> {
 
 impl TextDe<'_> {
     fn error(&self, msg: impl fmt::Display) -> DeError {
-        let shown = match is_secret_key(self.key) {
-            true => "<redacted>".to_string(),
-            false => String::from_utf8_lossy(&self.text).into_owned(),
-        };
-        DeError::new(
-            Some(String::from_utf8_lossy(self.key).into_owned()),
-            Some(shown),
-            msg.to_string(),
-        )
+        DeError::about(self.key, &self.text, msg)
     }
 
     fn str(&self) -> Result<&str, DeError> {

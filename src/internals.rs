@@ -14,10 +14,7 @@ pub fn portable_escape_into<B: BufMut>(value: &[u8], out: &mut B) {
 
 /// `unescape_into` without the SIMD kernels.
 pub fn portable_unescape_into(value: &[u8], out: &mut Vec<u8>) {
-    match crate::scan::portable_find_backslash(value) {
-        None => out.extend_from_slice(value),
-        Some(first) => crate::scan::portable_unescape_from(value, first, out),
-    }
+    crate::scan::portable_unescape(value, out)
 }
 
 /// `needs_escaping` without the SIMD kernels.

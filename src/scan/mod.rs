@@ -15,8 +15,9 @@ pub(crate) mod table;
 mod text;
 
 pub(crate) use fields::{index, Field, CLEAN, MAX_LINE};
-pub(crate) use text::unescape_into_slice;
 pub(crate) use text::{escape_from, find_backslash, find_escapable, unescape_from};
+#[cfg(feature = "serde")]
+pub(crate) use text::{unescape_into_slice, SHORT_TEXT};
 /// Appends the position of every `byte` in `src`, in order: one pass 64 bytes at a time.
 pub(crate) fn positions(src: &[u8], byte: u8, out: &mut Vec<usize>) {
     simd::dispatch!(
@@ -30,9 +31,7 @@ pub(crate) fn positions(src: &[u8], byte: u8, out: &mut Vec<usize>) {
 #[cfg(feature = "internals")]
 pub(crate) use fields::portable_index;
 #[cfg(feature = "internals")]
-pub(crate) use text::{
-    portable_escape, portable_find_backslash, portable_find_escapable, portable_unescape_from,
-};
+pub(crate) use text::{portable_escape, portable_find_escapable, portable_unescape};
 
 #[cfg(test)]
 mod tests {

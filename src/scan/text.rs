@@ -93,11 +93,14 @@ pub(crate) fn portable_find_backslash(s: &[u8]) -> Option<usize> {
     find_byte(s, b'\\')
 }
 
+/// Text shorter than this is searched and unescaped by the portable code: a kernel's set-up
+/// costs more than the whole work.
+pub(crate) const SHORT_TEXT: usize = 64;
+
 /// First backslash of `s`.
 #[inline(always)]
 pub(crate) fn find_backslash(s: &[u8]) -> Option<usize> {
-    // A kernel's set-up costs more than a short value's whole search.
-    if s.len() < 64 {
+    if s.len() < SHORT_TEXT {
         return find_byte(s, b'\\');
     }
     dispatch!(
@@ -112,16 +115,26 @@ pub(crate) fn find_backslash(s: &[u8]) -> Option<usize> {
 pub(crate) fn unescape_from(value: &[u8], first: usize, out: &mut Vec<u8>) {
     let (clean, rest) = value.split_at(first);
     out.extend_from_slice(clean);
+    // A short value into a buffer with no room for a kernel's overrun (one sized to fit it,
+    // as `Value::bytes` and `unescape_bytes` make): straight in, rather than a kernel's
+    // set-up and the copy out of its stack block.
+    if rest.len() < SHORT_TEXT && out.capacity() - out.len() < rest.len() + 64 {
+        return portable_unescape(rest, out);
+    }
     dispatch!(
         simd::avx512::unescape_into(rest, out),
         simd::avx2::unescape_into(rest, out),
-        // `rest` starts at a backslash only when `first` was found by a search, not when a
-        // caller that knows of some backslash passes 0: find it.
-        match portable_find_backslash(rest) {
-            Some(at) => portable_unescape_from(rest, at, out),
-            None => out.extend_from_slice(rest),
-        },
+        portable_unescape(rest, out),
     )
+}
+
+/// Unescapes `value` with the portable code. (`value` starts at a backslash only when a
+/// search found one, not when a caller that knows of some backslash passes 0: find it.)
+pub(crate) fn portable_unescape<B: BufMut>(value: &[u8], out: &mut B) {
+    match portable_find_backslash(value) {
+        Some(first) => portable_unescape_from(value, first, out),
+        None => out.put_slice(value),
+    }
 }
 
 pub(crate) fn portable_unescape_from<B: BufMut>(value: &[u8], first: usize, out: &mut B) {
@@ -148,15 +161,12 @@ pub(crate) fn portable_unescape_from<B: BufMut>(value: &[u8], first: usize, out:
 }
 
 /// Unescapes `value` into `out`, which must be at least as long (unescaping never lengthens
-/// text), and returns the length written. Portable: for short values, whose whole work costs
-/// less than a kernel's set-up and a copy out of its buffer.
+/// text), and returns the length written. Portable: for short values (`SHORT_TEXT`).
+#[cfg(feature = "serde")]
 pub(crate) fn unescape_into_slice(value: &[u8], out: &mut [u8]) -> usize {
     let total = out.len();
     let mut cursor = &mut out[..];
-    match portable_find_backslash(value) {
-        Some(first) => portable_unescape_from(value, first, &mut cursor),
-        None => cursor.put_slice(value),
-    }
+    portable_unescape(value, &mut cursor);
     total - cursor.len()
 }
 
@@ -166,13 +176,6 @@ mod tests {
     use crate::escape::{escape_into, unescape_into};
     use proptest::prelude::*;
 
-    fn portable_unescape_into(value: &[u8], out: &mut Vec<u8>) {
-        match portable_find_backslash(value) {
-            None => out.extend_from_slice(value),
-            Some(first) => portable_unescape_from(value, first, out),
-        }
-    }
-
     fn portable_escape_into(value: &[u8], out: &mut Vec<u8>) {
         portable_escape(value, out)
     }
@@ -181,7 +184,7 @@ mod tests {
     fn same_both_ways(s: &[u8]) {
         let show = || String::from_utf8_lossy(s).into_owned();
         let (mut unescaped, mut escaped) = (Vec::new(), Vec::new());
-        portable_unescape_into(s, &mut unescaped);
+        portable_unescape(s, &mut unescaped);
         portable_escape_into(s, &mut escaped);
         let first_escapable = portable_find_escapable(s);
         let first_backslash = portable_find_backslash(s);

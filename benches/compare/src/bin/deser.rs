@@ -8,38 +8,13 @@
 //! cargo run --release --manifest-path benches/compare/Cargo.toml --bin deser -- CORPUS_DIR
 //! ```
 
-use std::borrow::Cow;
-
 use serde_json::Value as Json;
 
 mod common;
 use common::{rates, Job};
-
-/// The struct of `benches/core`'s `deserialize` group.
-#[derive(serde::Deserialize)]
-struct Entry<'a> {
-    clid: u32,
-    cid: u32,
-    client_database_id: u32,
-    #[serde(borrow)]
-    client_nickname: Cow<'a, str>,
-    client_type: u8,
-    client_servergroups: Vec<u32>,
-}
-
-/// What a caller might do with the structs (so that none of their fields is optimized away).
-fn checksum(all: &[Entry]) -> usize {
-    all.iter()
-        .map(|e| {
-            e.clid as usize
-                + e.cid as usize
-                + e.client_database_id as usize
-                + e.client_nickname.len()
-                + e.client_type as usize
-                + e.client_servergroups.len()
-        })
-        .sum()
-}
+#[path = "../../../shared/entry.rs"]
+mod entry;
+use entry::{checksum, Entry};
 
 fn main() {
     let dir = std::path::PathBuf::from(std::env::args().nth(1).expect("usage: deser CORPUS_DIR"));
