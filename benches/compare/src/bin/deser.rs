@@ -16,7 +16,7 @@ use common::{rates, Job};
 mod entry;
 use entry::{checksum, Entry};
 
-fn main() {
+pub fn main() {
     let dir = std::path::PathBuf::from(std::env::args().nth(1).expect("usage: deser CORPUS_DIR"));
     let resp = std::fs::read(dir.join("clientlist10k.resp")).expect("clientlist10k.resp");
     let line = &resp[..resp.iter().position(|&b| b == b'\n').unwrap_or(resp.len())];
