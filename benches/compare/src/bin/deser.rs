@@ -4,8 +4,11 @@
 //! each), so that a slow spell of this shared VM falls on all alike rather than on one of
 //! criterion's five-second windows.
 //!
+//! With `--parts`, the same list also goes into structs of fewer fields, and each row is
+//! printed in ns per item: what each kind of field adds.
+//!
 //! ```sh
-//! cargo run --release --manifest-path benches/compare/Cargo.toml --bin deser -- CORPUS_DIR
+//! cargo run --release --manifest-path benches/compare/Cargo.toml --bin deser -- CORPUS_DIR [--parts]
 //! ```
 
 use serde_json::Value as Json;
@@ -84,6 +87,9 @@ pub fn main() {
         }),
     ];
     let gbps = rates(line.len(), jobs);
+    if std::env::args().any(|a| a == "--parts") {
+        parts(&bytes, &ok, line.len(), gbps[0], gbps[1]);
+    }
     println!(
         "clientlist10k: values read {:.3} GB/s, into 6-field structs {:.3} GB/s ({:.0}% of values read), \
          with lent room {:.3} GB/s ({:.0}%)",
@@ -93,4 +99,73 @@ pub fn main() {
         gbps[2],
         100.0 * gbps[2] / gbps[0]
     );
+}
+
+/// Structs of fewer fields than [`Entry`], for `--parts`.
+mod part {
+    use std::borrow::Cow;
+
+    #[derive(serde::Deserialize)]
+    pub struct NoField {}
+    #[derive(serde::Deserialize)]
+    pub struct Clid {
+        pub clid: u32,
+    }
+    #[derive(serde::Deserialize)]
+    pub struct Numbers {
+        pub clid: u32,
+        pub cid: u32,
+        pub client_database_id: u32,
+        pub client_type: u8,
+    }
+    #[derive(serde::Deserialize)]
+    pub struct Nickname<'a> {
+        #[serde(borrow)]
+        pub client_nickname: Cow<'a, str>,
+    }
+    #[derive(serde::Deserialize)]
+    pub struct Groups {
+        pub client_servergroups: Vec<u32>,
+    }
+}
+
+/// ns per item of each part, timed in turns like the main rows (each parsing the line inside
+/// its work, as they do); `read` and `six` are the main rows' rates, printed for scale.
+fn parts(bytes: &ts3q::Bytes, ok: &ts3q::Bytes, len: usize, read: f64, six: f64) {
+    let parse = || ts3q::Response::parse(bytes.clone(), ok.clone()).expect("parses");
+    let items = parse().items().len() as f64;
+    // A job deserializing into `Vec<$t>`, then summing what `$size` makes of each struct.
+    macro_rules! job {
+        ($t:ty, $size:expr) => {
+            Box::new(|| {
+                let r = parse();
+                let all: Vec<$t> = r.deserialize().expect("deserializes");
+                all.iter().map($size).sum::<usize>()
+            })
+        };
+    }
+    let jobs: Vec<Job> = vec![
+        Box::new(|| parse().items().len()),
+        job!(part::NoField, |_| 1),
+        job!(part::Clid, |e| e.clid as usize),
+        job!(part::Numbers, |e| (e.clid + e.cid + e.client_database_id)
+            as usize
+            + e.client_type as usize),
+        job!(part::Nickname, |e| e.client_nickname.len()),
+        job!(part::Groups, |e| e.client_servergroups.len()),
+    ];
+    let names = [
+        "index only",
+        "no field",
+        "clid",
+        "clid, cid, client_database_id, client_type",
+        "client_nickname: Cow<str>",
+        "client_servergroups: Vec<u32>",
+    ];
+    let ns = |gbps: f64| len as f64 / gbps / items;
+    for (name, gbps) in names.iter().zip(rates(len, jobs)) {
+        println!("  {name}: {:.0} ns per item", ns(gbps));
+    }
+    println!("  the six fields: {:.0} ns per item", ns(six));
+    println!("  (every value read: {:.0} ns per item)", ns(read));
 }
