@@ -12,9 +12,12 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 #[cfg(feature = "serde")]
 #[path = "shared/entry.rs"]
 mod entry;
+#[path = "shared/values.rs"]
+mod values;
 use serde_json::Value as Json;
 use ts3q::internals::Tier;
 use ts3q::{Bytes, Client, Command, Config, Items, Mode, Output};
+use values::read_all;
 
 fn corpus() -> PathBuf {
     if let Some(dir) = std::env::var_os("TS3_BENCH_CORPUS") {
@@ -74,18 +77,6 @@ fn verify(items: &Items, expected: &Json, name: &str) {
             .collect();
         assert_eq!(&Json::Array(got), want, "{name}: item {i}");
     }
-}
-
-/// Reads every value of every item once, unescaped: borrowed when clean, decoded into one
-/// reused buffer otherwise (`Value::decode`).
-fn read_all(items: &Items, buf: &mut Vec<u8>) -> usize {
-    let mut n = 0;
-    for item in items {
-        for (_, v) in item.iter() {
-            n += v.decode(buf).len();
-        }
-    }
-    n
 }
 
 /// Copies every value of every item, unescaped, into one reused buffer.

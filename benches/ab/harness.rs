@@ -1,12 +1,15 @@
 //! Side by side: the `deserialize` rows of `benches/core` with two builds of the core in one
 //! binary, `ts3q_base` (a commit) and `ts3q` (the working tree). Each iteration runs the base,
-//! the working tree and "values read" in turn, so that a slow spell of a shared machine falls on
-//! all three alike; the 10th percentile of each is compared. Built and run by `run.sh`.
+//! the working tree and "values read" in turn (the two builds swapping places every other
+//! iteration), so that a slow spell of a shared machine falls on all three alike; the 10th
+//! percentile of each is compared. Built and run by `run.sh`.
 
 use std::time::Instant;
 
 mod entry;
+mod values;
 use entry::{checksum, Entry};
+use values::read_all;
 
 /// The 10th percentile of `times` (seconds), as GB/s of `bytes`.
 fn p10(times: &mut [f64], bytes: usize) -> f64 {
@@ -56,14 +59,10 @@ fn main() {
             checksum(&all)
         }),
         Box::new(|| {
-            let items = ts3q::Items::parse(new_bytes.clone()).expect("parses");
-            let mut total = 0;
-            for item in &items {
-                for (_, v) in item.iter() {
-                    total += v.decode(&mut buf).len();
-                }
-            }
-            total
+            read_all(
+                &ts3q::Items::parse(new_bytes.clone()).expect("parses"),
+                &mut buf,
+            )
         }),
     ];
     let mut times = [Vec::new(), Vec::new(), Vec::new()];

@@ -38,7 +38,7 @@ PY
 # The harness, depending on both.
 mkdir -p "$work/ab/src"
 cp "$here/harness.rs" "$work/ab/src/main.rs"
-cp "$root/benches/shared/entry.rs" "$work/ab/src/entry.rs"
+cp "$root/benches/shared/entry.rs" "$root/benches/shared/values.rs" "$work/ab/src/"
 cat > "$work/ab/Cargo.toml" <<TOML
 [package]
 name = "ab"

@@ -1,5 +1,5 @@
-//! The struct of the `deserialize` rows, shared by `benches/core.rs` and `benches/compare`'s
-//! `deser`, so that both harnesses time the same work.
+//! The struct of the `deserialize` rows, shared by `benches/core.rs`, `benches/compare`'s
+//! `deser` and `benches/ab`, so that every harness times the same work.
 
 use std::borrow::Cow;
 

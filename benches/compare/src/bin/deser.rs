@@ -18,6 +18,9 @@ use common::{rates, Job};
 #[path = "../../../shared/entry.rs"]
 mod entry;
 use entry::{checksum, Entry};
+#[path = "../../../shared/values.rs"]
+mod values;
+use values::read_all;
 
 pub fn main() {
     let dir = std::path::PathBuf::from(std::env::args().nth(1).expect("usage: deser CORPUS_DIR"));
@@ -66,14 +69,10 @@ pub fn main() {
     let mut buf = Vec::new();
     let jobs: Vec<Job> = vec![
         Box::new(|| {
-            let items = ts3q::Items::parse(bytes.clone()).expect("parses");
-            let mut total = 0;
-            for item in &items {
-                for (_, v) in item.iter() {
-                    total += v.decode(&mut buf).len();
-                }
-            }
-            total
+            read_all(
+                &ts3q::Items::parse(bytes.clone()).expect("parses"),
+                &mut buf,
+            )
         }),
         Box::new(|| {
             let r = ts3q::Response::parse(bytes.clone(), ok.clone()).expect("parses");
@@ -148,8 +147,10 @@ fn parts(bytes: &ts3q::Bytes, ok: &ts3q::Bytes, len: usize, read: f64, six: f64)
         Box::new(|| parse().items().len()),
         job!(part::NoField, |_| 1),
         job!(part::Clid, |e| e.clid as usize),
-        job!(part::Numbers, |e| (e.clid + e.cid + e.client_database_id)
-            as usize
+        job!(part::Numbers, |e| [e.clid, e.cid, e.client_database_id]
+            .map(|n| n as usize)
+            .iter()
+            .sum::<usize>()
             + e.client_type as usize),
         job!(part::Nickname, |e| e.client_nickname.len()),
         job!(part::Groups, |e| e.client_servergroups.len()),
